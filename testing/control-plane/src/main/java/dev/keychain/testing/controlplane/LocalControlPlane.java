@@ -1,0 +1,422 @@
+package dev.keychain.testing.controlplane;
+
+import dev.keychain.testing.fixtures.FreePorts;
+import dev.keychain.testing.fixtures.ManagedProcess;
+import dev.keychain.testing.fixtures.TestPki;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real Kubernetes control plane on loopback, envtest style: etcd, kube-apiserver and optionally
+ * kube-controller-manager, each on free ports with its own temporary directory, stopped by {@link
+ * #close()}.
+ *
+ * <p>Unlike fabric8's kube-api-test (whose offline mode would fit our locally built binaries), it
+ * keeps the ServiceAccount admission plugin enabled, so pods get real bound, projected tokens, and
+ * it can run kube-controller-manager for garbage collection, namespace deletion and service
+ * accounts; later issues need both. Clients authenticate with an admin certificate (group
+ * system:masters); the API server serves with a certificate from this plane's own CA.
+ */
+public final class LocalControlPlane implements AutoCloseable {
+  /** The issuer of ServiceAccount tokens, and the default audience of the API server. */
+  public static final String TOKEN_ISSUER = "https://kubernetes.default.svc.cluster.local";
+
+  private final Path dir;
+  private final TestPki pki;
+  private final TestPki.Issued adminCertificate;
+  private final int apiPort;
+  private final List<ManagedProcess> processes;
+  private final Path kubeconfig;
+  private final AtomicInteger namespaceCounter = new AtomicInteger();
+  private volatile KubernetesClient adminClient;
+
+  private LocalControlPlane(
+      Path dir,
+      TestPki pki,
+      TestPki.Issued adminCertificate,
+      int apiPort,
+      List<ManagedProcess> processes,
+      Path kubeconfig) {
+    this.dir = dir;
+    this.pki = pki;
+    this.adminCertificate = adminCertificate;
+    this.apiPort = apiPort;
+    this.processes = processes;
+    this.kubeconfig = kubeconfig;
+  }
+
+  /** Options for starting a control plane. */
+  public record Options(boolean controllerManager, List<String> extraApiServerFlags) {
+    public static Options apiServerOnly() {
+      return new Options(false, List.of());
+    }
+
+    public static Options withControllerManager() {
+      return new Options(true, List.of());
+    }
+  }
+
+  public static LocalControlPlane start(Options options) {
+    return start(options, ControlPlaneBinaries.locate(), temporaryDirectory());
+  }
+
+  public static LocalControlPlane start(Options options, ControlPlaneBinaries binaries, Path dir) {
+    List<ManagedProcess> processes = new ArrayList<>();
+    try {
+      Files.createDirectories(dir);
+      TestPki pki = TestPki.create("keychain local control plane CA");
+      Path pkiDir = dir.resolve("pki");
+      Path caFile = pki.writeCa(pkiDir, "ca")[0];
+      Path[] serving =
+          pki.serverCertificate(
+                  "kube-apiserver",
+                  List.of(
+                      "localhost",
+                      "kubernetes",
+                      "kubernetes.default",
+                      "kubernetes.default.svc",
+                      "kubernetes.default.svc.cluster.local"),
+                  List.of("127.0.0.1", "10.0.0.1"))
+              .writeTo(pkiDir, "apiserver");
+      TestPki.Issued admin = pki.clientCertificate("keychain-admin", "system:masters");
+      Path[] adminFiles = admin.writeTo(pkiDir, "admin");
+      Path[] serviceAccountKey = writeServiceAccountKey(pkiDir);
+
+      int etcdPort = FreePorts.loopback();
+      int etcdPeerPort = FreePorts.loopback();
+      Path etcdData = etcdDataDirectory(dir);
+      processes.add(
+          ManagedProcess.start(
+                  "etcd",
+                  List.of(
+                      binaries.etcd().toString(),
+                      "--name=local",
+                      "--data-dir=" + etcdData,
+                      "--listen-client-urls=http://127.0.0.1:" + etcdPort,
+                      "--advertise-client-urls=http://127.0.0.1:" + etcdPort,
+                      "--listen-peer-urls=http://127.0.0.1:" + etcdPeerPort,
+                      "--initial-advertise-peer-urls=http://127.0.0.1:" + etcdPeerPort,
+                      "--initial-cluster=local=http://127.0.0.1:" + etcdPeerPort,
+                      "--log-level=warn"),
+                  dir,
+                  Map.of())
+              .awaitReady(Duration.ofSeconds(30), ManagedProcess.listening(etcdPort)));
+
+      int apiPort = FreePorts.loopback();
+      List<String> apiServer =
+          new ArrayList<>(
+              List.of(
+                  binaries.kubeApiserver().toString(),
+                  "--etcd-servers=http://127.0.0.1:" + etcdPort,
+                  "--etcd-prefix=/registry",
+                  "--bind-address=127.0.0.1",
+                  "--advertise-address=127.0.0.1",
+                  "--secure-port=" + apiPort,
+                  "--cert-dir=" + dir.resolve("apiserver-certs"),
+                  "--tls-cert-file=" + serving[0],
+                  "--tls-private-key-file=" + serving[1],
+                  "--client-ca-file=" + caFile,
+                  "--authorization-mode=Node,RBAC",
+                  "--service-account-issuer=" + TOKEN_ISSUER,
+                  "--service-account-key-file=" + serviceAccountKey[1],
+                  "--service-account-signing-key-file=" + serviceAccountKey[0],
+                  "--service-cluster-ip-range=10.0.0.0/24",
+                  "--allow-privileged=true",
+                  "--profiling=false",
+                  "--v=1"));
+      apiServer.addAll(options.extraApiServerFlags());
+      ManagedProcess apiServerProcess =
+          ManagedProcess.start("kube-apiserver", apiServer, dir, Map.of());
+      processes.add(apiServerProcess);
+      Path kubeconfig = dir.resolve("kubeconfig");
+      Files.writeString(kubeconfig, kubeconfig(apiPort, pki, admin));
+
+      LocalControlPlane plane =
+          new LocalControlPlane(dir, pki, admin, apiPort, processes, kubeconfig);
+      apiServerProcess.awaitReady(Duration.ofSeconds(90), plane::isReady);
+      plane.awaitDefaultNamespace();
+
+      if (options.controllerManager()) {
+        processes.add(
+            ManagedProcess.start(
+                "kube-controller-manager",
+                List.of(
+                    binaries.kubeControllerManager().toString(),
+                    "--kubeconfig=" + kubeconfig,
+                    "--authentication-kubeconfig=" + kubeconfig,
+                    "--authorization-kubeconfig=" + kubeconfig,
+                    "--bind-address=127.0.0.1",
+                    "--secure-port=" + FreePorts.loopback(),
+                    "--leader-elect=false",
+                    "--root-ca-file=" + caFile,
+                    "--service-account-private-key-file=" + serviceAccountKey[0],
+                    "--cluster-signing-cert-file=" + caFile,
+                    "--cluster-signing-key-file=" + pkiDir.resolve("ca.key"),
+                    "--controllers=*,-node-ipam-controller,-node-lifecycle-controller,"
+                        + "-cloud-node-lifecycle-controller,-service-lb-controller,"
+                        + "-node-route-controller,-persistentvolume-attach-detach-controller",
+                    "--v=1"),
+                dir,
+                Map.of()));
+        plane.awaitServiceAccount("default", "default");
+      }
+      return plane;
+    } catch (IOException e) {
+      processes.forEach(ManagedProcess::close);
+      throw new UncheckedIOException("cannot start local control plane in " + dir, e);
+    } catch (RuntimeException e) {
+      for (int i = processes.size() - 1; i >= 0; i--) {
+        processes.get(i).close();
+      }
+      throw e;
+    }
+  }
+
+  private static Path temporaryDirectory() {
+    try {
+      return Files.createTempDirectory("keychain-control-plane-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** etcd's data on tmpfs where there is one: fsync there is free, and the data is throw-away. */
+  private static Path etcdDataDirectory(Path dir) throws IOException {
+    Path shm = Path.of("/dev/shm");
+    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+      Path data = shm.resolve("keychain-etcd-" + UUID.randomUUID());
+      Files.createDirectories(data);
+      Files.writeString(dir.resolve("etcd-data-location"), data.toString());
+      return data;
+    }
+    return dir.resolve("etcd-data");
+  }
+
+  private static Path[] writeServiceAccountKey(Path pkiDir) throws IOException {
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+      generator.initialize(2048, new SecureRandom());
+      KeyPair keys = generator.generateKeyPair();
+      Path key = pkiDir.resolve("sa.key");
+      Path pub = pkiDir.resolve("sa.pub");
+      Files.writeString(key, TestPki.pem(keys.getPrivate()));
+      Files.writeString(pub, TestPki.pem(keys.getPublic()));
+      return new Path[] {key, pub};
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String kubeconfig(int port, TestPki pki, TestPki.Issued admin) {
+    Base64.Encoder b64 = Base64.getEncoder();
+    return "apiVersion: v1\n"
+        + "kind: Config\n"
+        + "clusters:\n"
+        + "- name: keychain-local\n"
+        + "  cluster:\n"
+        + "    server: https://127.0.0.1:"
+        + port
+        + "\n"
+        + "    certificate-authority-data: "
+        + b64.encodeToString(pki.caPem().getBytes())
+        + "\n"
+        + "users:\n"
+        + "- name: keychain-admin\n"
+        + "  user:\n"
+        + "    client-certificate-data: "
+        + b64.encodeToString(admin.certificatePem().getBytes())
+        + "\n"
+        + "    client-key-data: "
+        + b64.encodeToString(admin.privateKeyPem().getBytes())
+        + "\n"
+        + "contexts:\n"
+        + "- name: keychain-local\n"
+        + "  context:\n"
+        + "    cluster: keychain-local\n"
+        + "    user: keychain-admin\n"
+        + "current-context: keychain-local\n";
+  }
+
+  /** The API server's {@code /readyz}, asked with the admin certificate. */
+  private boolean isReady() {
+    try {
+      HttpResponse<String> response =
+          HttpClient.newBuilder()
+              .sslContext(pki.clientContext(adminCertificate))
+              .connectTimeout(Duration.ofSeconds(1))
+              .build()
+              .send(
+                  HttpRequest.newBuilder(URI.create(apiServerUrl() + "/readyz"))
+                      .timeout(Duration.ofSeconds(2))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void awaitDefaultNamespace() {
+    awaitCondition(
+        "namespace default", () -> client().namespaces().withName("default").get() != null);
+  }
+
+  /** Waits until a ServiceAccount exists (created by kube-controller-manager for namespaces). */
+  public void awaitServiceAccount(String namespace, String name) {
+    awaitCondition(
+        "service account " + namespace + "/" + name,
+        () -> client().serviceAccounts().inNamespace(namespace).withName(name).get() != null);
+  }
+
+  private void awaitCondition(String what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    RuntimeException last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        if (condition.getAsBoolean()) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        last = e;
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException(
+        "control plane: " + what + " did not appear within 60s" + logTails(), last);
+  }
+
+  private String logTails() {
+    StringBuilder out = new StringBuilder();
+    for (ManagedProcess process : processes) {
+      out.append("\n--- ").append(process.log()).append('\n').append(process.tail());
+    }
+    return out.toString();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String apiServerUrl() {
+    return "https://127.0.0.1:" + apiPort;
+  }
+
+  /** The admin kubeconfig file (cluster-admin through the system:masters group). */
+  public Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** The CA that signs the API server's certificate and client certificates. */
+  public TestPki pki() {
+    return pki;
+  }
+
+  /** A fabric8 client configuration with admin rights. */
+  public Config adminConfig() {
+    try {
+      return Config.fromKubeconfig(Files.readString(kubeconfig));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A shared admin client; do not close it. */
+  public KubernetesClient client() {
+    if (adminClient == null) {
+      synchronized (this) {
+        if (adminClient == null) {
+          adminClient = new KubernetesClientBuilder().withConfig(adminConfig()).build();
+        }
+      }
+    }
+    return adminClient;
+  }
+
+  /** A client that presents a bearer token (e.g. a ServiceAccount's) instead of the admin cert. */
+  public KubernetesClient clientWithToken(String token) {
+    Config config = adminConfig();
+    config.setClientCertData(null);
+    config.setClientKeyData(null);
+    config.setOauthToken(token);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** Creates a namespace with a unique name starting with {@code prefix}. */
+  public String newNamespace(String prefix) {
+    String name =
+        (prefix + "-" + namespaceCounter.incrementAndGet() + "-" + UUID.randomUUID())
+            .toLowerCase()
+            .substring(0, Math.min(prefix.length() + 10, 63))
+            .replaceAll("-+$", "");
+    client()
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    return name;
+  }
+
+  public boolean isRunning() {
+    return processes.stream().allMatch(ManagedProcess::isAlive);
+  }
+
+  @Override
+  public void close() {
+    if (adminClient != null) {
+      adminClient.close();
+    }
+    for (int i = processes.size() - 1; i >= 0; i--) {
+      processes.get(i).close();
+    }
+    try {
+      Path location = dir.resolve("etcd-data-location");
+      if (Files.exists(location)) {
+        deleteRecursively(Path.of(Files.readString(location).trim()));
+      }
+    } catch (IOException e) {
+      // best effort: tmpfs data of a stopped etcd
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
