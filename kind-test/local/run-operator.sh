@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs keychain-operator. With a reachable cluster (KUBECONFIG or ~/.kube/config), against it;
+# otherwise on an embedded local control plane (etcd + kube-apiserver + kube-controller-manager on
+# loopback, built from source on first use). Ctrl-C stops everything it started.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STATE="${KEYCHAIN_STATE_DIR:-$ROOT/.local}"
+cd "$ROOT"
+say() { echo "==> $*" >&2; }
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+cluster_reachable() {
+  local kubectl="$1"
+  [ -n "${KUBECONFIG:-}" ] || [ -f "$HOME/.kube/config" ] || return 1
+  "$kubectl" version --request-timeout=5s >/dev/null 2>&1
+}
+
+say "building keychain-operator (./mvnw install -DskipTests)"
+./mvnw -B -q install -DskipTests
+
+kubectl_bin="$(command -v kubectl || true)"
+if [ -n "$kubectl_bin" ] && cluster_reachable "$kubectl_bin"; then
+  say "using the configured cluster: $("$kubectl_bin" config current-context 2>/dev/null || echo "$KUBECONFIG")"
+else
+  say "no reachable cluster configured; starting the embedded local control plane"
+  bin_dir="$(bash kind-test/local/build-k8s-binaries.sh)"
+  kubectl_bin="$bin_dir/kubectl"
+  ./mvnw -B -q -pl testing/control-plane dependency:build-classpath \
+    -Dmdep.outputFile="$STATE/control-plane.classpath" >/dev/null
+  mkdir -p "$STATE"
+  rm -f "$STATE/control-plane/kubeconfig"
+  KEYCHAIN_K8S_BIN="$bin_dir" java -cp "testing/control-plane/target/classes:$(cat "$STATE/control-plane.classpath")" \
+    dev.keychain.testing.controlplane.LocalControlPlaneMain "$STATE/control-plane" \
+    > "$STATE/control-plane.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 240); do
+    [ -f "$STATE/control-plane/kubeconfig" ] && break
+    kill -0 "${pids[0]}" 2>/dev/null || { cat "$STATE/control-plane.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  [ -f "$STATE/control-plane/kubeconfig" ] || { say "control plane did not start"; cat "$STATE/control-plane.log" >&2; exit 1; }
+  export KUBECONFIG="$STATE/control-plane/kubeconfig"
+  say "local control plane ready; in another shell: export KUBECONFIG=$KUBECONFIG; $kubectl_bin get ns"
+fi
+
+say "starting the operator (Ctrl-C to stop)"
+java ${JAVA_OPTS:-} -jar operator/target/quarkus-app/quarkus-run.jar &
+pids+=($!)
+wait "${pids[-1]}"
