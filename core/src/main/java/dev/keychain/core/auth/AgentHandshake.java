@@ -1,0 +1,241 @@
+package dev.keychain.core.auth;
+
+import dev.keychain.core.chain.KeyId;
+import dev.keychain.core.chain.KeyLevel;
+import dev.keychain.core.chain.SubKeyEpochs;
+import dev.keychain.core.crypto.SecretAccess;
+import dev.keychain.core.crypto.SecretBytes;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The agent's side of one handshake, a state machine: NEW -> HELLO_SENT -> CONFIRMED -> GRANTED, or
+ * FAILED at the first error. Not thread-safe.
+ */
+public final class AgentHandshake {
+  /** States of the agent side. */
+  public enum State {
+    NEW,
+    HELLO_SENT,
+    CONFIRMED,
+    GRANTED,
+    FAILED
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final String identityToken;
+  private final MasterTrust trust;
+  private final Clock clock;
+  private final Duration skew;
+  private final Optional<SubKeyEpochs> heldEpochs;
+  private State state = State.NEW;
+  private KeyPair ephemeral;
+  private Messages.AgentHello hello;
+  private String sessionId;
+  private byte[] th1;
+  private byte[] th2;
+  private HandshakeCrypto.SessionKeys keys;
+
+  /**
+   * @param heldEpochs the epochs of the key the agent holds now, if any: an older grant is refused
+   *     as a rollback
+   */
+  public AgentHandshake(
+      String identityToken,
+      MasterTrust trust,
+      Clock clock,
+      Duration skew,
+      Optional<SubKeyEpochs> heldEpochs) {
+    this.identityToken = identityToken;
+    this.trust = trust;
+    this.clock = clock;
+    this.skew = skew;
+    this.heldEpochs = heldEpochs;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  public Messages.AgentHello start() throws AuthFailure {
+    expect(State.NEW, "start");
+    ephemeral = HandshakeCrypto.ephemeral();
+    byte[] nonce = new byte[Messages.NONCE_BYTES];
+    RANDOM.nextBytes(nonce);
+    try {
+      hello =
+          new Messages.AgentHello(
+              Messages.VERSION,
+              identityToken,
+              Wire.b64(HandshakeCrypto.raw(ephemeral.getPublic())),
+              Wire.b64(nonce),
+              clock.millis());
+    } catch (IllegalArgumentException e) {
+      state = State.FAILED;
+      throw new AuthFailure(AuthFailure.Reason.MALFORMED, "cannot build hello: " + e.getMessage());
+    }
+    state = State.HELLO_SENT;
+    return hello;
+  }
+
+  /**
+   * Verifies the master: freshness, certificate chain, signature; answers with key confirmation.
+   */
+  public Messages.AgentConfirm onMasterHello(Messages.MasterHello masterHello) throws AuthFailure {
+    expect(State.HELLO_SENT, "master hello");
+    try {
+      Instant now = clock.instant();
+      long drift = Math.abs(now.toEpochMilli() - masterHello.timestamp());
+      if (drift > skew.toMillis()) {
+        throw new AuthFailure(
+            AuthFailure.Reason.STALE_TIMESTAMP,
+            "master hello timestamp is "
+                + drift
+                + " ms away from the agent's clock (allowed "
+                + skew.toMillis()
+                + " ms)");
+      }
+      th1 = HandshakeCrypto.transcript(hello, masterHello);
+      byte[] signature = Wire.unb64(masterHello.signature(), "signature", -1);
+      trust.verify(masterHello.certificates(), HandshakeCrypto.signedContent(th1), signature, now);
+      byte[] shared =
+          HandshakeCrypto.agree(
+              ephemeral,
+              HandshakeCrypto.fromRaw(Wire.unb64(masterHello.ephemeralKey(), "ephemeralKey", 32)));
+      keys = HandshakeCrypto.schedule(shared, th1);
+      th2 = HandshakeCrypto.transcriptWithSignature(th1, signature);
+      sessionId = masterHello.sessionId();
+      state = State.CONFIRMED;
+      return new Messages.AgentConfirm(
+          Messages.VERSION, sessionId, Wire.b64(HandshakeCrypto.agentConfirmMac(keys, th2)));
+    } catch (AuthFailure e) {
+      fail();
+      throw e;
+    }
+  }
+
+  /** Verifies and decrypts the grant. The caller owns (and must destroy) the returned key. */
+  public GrantedKey onGrant(Messages.KeyGrant grant) throws AuthFailure {
+    expect(State.CONFIRMED, "key grant");
+    try {
+      if (!grant.sessionId().equals(sessionId)) {
+        throw new AuthFailure(AuthFailure.Reason.UNEXPECTED_MESSAGE, "grant for another session");
+      }
+      byte[] mac = HandshakeCrypto.grantMac(keys, th2, grant);
+      if (!MessageDigest.isEqual(mac, Wire.unb64(grant.mac(), "mac", 32))) {
+        throw new AuthFailure(
+            AuthFailure.Reason.MAC_MISMATCH,
+            "key grant MAC does not verify (not from the master of this session, or altered)");
+      }
+      Instant now = clock.instant();
+      long drift = Math.abs(now.toEpochMilli() - grant.issuedAt());
+      if (drift > skew.toMillis()) {
+        throw new AuthFailure(
+            AuthFailure.Reason.STALE_TIMESTAMP,
+            "key grant issued " + drift + " ms away from the agent's clock");
+      }
+      SubKeyEpochs epochs =
+          new SubKeyEpochs(grant.rootEpoch(), grant.groupEpoch(), grant.agentEpoch());
+      if (heldEpochs.isPresent() && epochs.isOlderThan(heldEpochs.get())) {
+        throw new AuthFailure(
+            AuthFailure.Reason.WRONG_EPOCH,
+            "granted key is at epochs "
+                + epochs
+                + ", older than the held "
+                + heldEpochs.get()
+                + " (rollback refused)");
+      }
+      SecretBytes key = decrypt(grant);
+      if (!KeyId.of(KeyLevel.AGENT, key).hex().equals(grant.keyId())) {
+        key.destroy();
+        throw new AuthFailure(
+            AuthFailure.Reason.MAC_MISMATCH, "granted key does not match its announced key ID");
+      }
+      state = State.GRANTED;
+      wipe();
+      return new GrantedKey(
+          key,
+          KeyId.parse(grant.keyId()),
+          grant.chain(),
+          grant.group(),
+          grant.agent(),
+          epochs,
+          Instant.ofEpochMilli(grant.issuedAt()),
+          Instant.ofEpochMilli(grant.expiresAt()),
+          HexFormat.of().formatHex(th1));
+    } catch (AuthFailure e) {
+      fail();
+      throw e;
+    }
+  }
+
+  /**
+   * Turns the master's refusal into the failure it reports. {@code authenticated} in the result
+   * says whether its MAC verified: only then may the agent act on it (wipe its key).
+   */
+  public RefusalOutcome onRefusal(Messages.Refusal refusal) {
+    boolean authenticated = false;
+    if (keys != null
+        && refusal.mac() != null
+        && sessionId != null
+        && sessionId.equals(refusal.sessionId())) {
+      byte[] expected = HandshakeCrypto.refusalMac(keys, th2, refusal.reason(), refusal.message());
+      authenticated = MessageDigest.isEqual(expected, Wire.unb64(refusal.mac(), "mac", 32));
+    }
+    fail();
+    return new RefusalOutcome(
+        new AuthFailure(AuthFailure.Reason.valueOf(refusal.reason()), refusal.message()),
+        authenticated);
+  }
+
+  /** A refusal as a failure, and whether it provably came from the master of this session. */
+  public record RefusalOutcome(AuthFailure failure, boolean authenticated) {}
+
+  private SecretBytes decrypt(Messages.KeyGrant grant) throws AuthFailure {
+    try {
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(keys.grant(), "AES"),
+          new GCMParameterSpec(128, Wire.unb64(grant.nonce(), "nonce", 12)));
+      cipher.updateAAD(HandshakeCrypto.grantAssociatedData(th2, grant));
+      return SecretBytes.adopt(
+          cipher.doFinal(Wire.unb64(grant.ciphertext(), "ciphertext", -1)), SecretAccess.grant());
+    } catch (GeneralSecurityException e) {
+      throw new AuthFailure(
+          AuthFailure.Reason.MAC_MISMATCH, "key grant does not decrypt under the session key");
+    }
+  }
+
+  private void expect(State expected, String what) throws AuthFailure {
+    if (state != expected) {
+      State was = state;
+      fail();
+      throw new AuthFailure(
+          AuthFailure.Reason.UNEXPECTED_MESSAGE, what + " not expected in state " + was);
+    }
+  }
+
+  private void fail() {
+    wipe();
+    state = State.FAILED;
+  }
+
+  private void wipe() {
+    if (keys != null) {
+      keys.wipe();
+      keys = null;
+    }
+  }
+}
