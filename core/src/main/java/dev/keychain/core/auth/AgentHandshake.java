@@ -22,7 +22,7 @@ import javax.crypto.spec.SecretKeySpec;
  * The agent's side of one handshake, a state machine: NEW -> HELLO_SENT -> CONFIRMED -> GRANTED, or
  * FAILED at the first error. Not thread-safe.
  */
-public final class AgentHandshake {
+public final class AgentHandshake extends HandshakeSide<AgentHandshake.State> {
   /** States of the agent side. */
   public enum State {
     NEW,
@@ -39,13 +39,11 @@ public final class AgentHandshake {
   private final Clock clock;
   private final Duration skew;
   private final Optional<SubKeyEpochs> heldEpochs;
-  private State state = State.NEW;
   private KeyPair ephemeral;
   private Messages.AgentHello hello;
   private String sessionId;
   private byte[] th1;
   private byte[] th2;
-  private HandshakeCrypto.SessionKeys keys;
 
   /**
    * @param heldEpochs the epochs of the key the agent holds now, if any: an older grant is refused
@@ -57,15 +55,12 @@ public final class AgentHandshake {
       Clock clock,
       Duration skew,
       Optional<SubKeyEpochs> heldEpochs) {
+    super(State.NEW, State.FAILED);
     this.identityToken = identityToken;
     this.trust = trust;
     this.clock = clock;
     this.skew = skew;
     this.heldEpochs = heldEpochs;
-  }
-
-  public State state() {
-    return state;
   }
 
   public Messages.AgentHello start() throws AuthFailure {
@@ -82,10 +77,10 @@ public final class AgentHandshake {
               Wire.b64(nonce),
               clock.millis());
     } catch (IllegalArgumentException e) {
-      state = State.FAILED;
+      moveTo(State.FAILED);
       throw new AuthFailure(AuthFailure.Reason.MALFORMED, "cannot build hello: " + e.getMessage());
     }
-    state = State.HELLO_SENT;
+    moveTo(State.HELLO_SENT);
     return hello;
   }
 
@@ -116,7 +111,7 @@ public final class AgentHandshake {
       keys = HandshakeCrypto.schedule(shared, th1);
       th2 = HandshakeCrypto.transcriptWithSignature(th1, signature);
       sessionId = masterHello.sessionId();
-      state = State.CONFIRMED;
+      moveTo(State.CONFIRMED);
       return new Messages.AgentConfirm(
           Messages.VERSION, sessionId, Wire.b64(HandshakeCrypto.agentConfirmMac(keys, th2)));
     } catch (AuthFailure e) {
@@ -162,7 +157,7 @@ public final class AgentHandshake {
         throw new AuthFailure(
             AuthFailure.Reason.MAC_MISMATCH, "granted key does not match its announced key ID");
       }
-      state = State.GRANTED;
+      moveTo(State.GRANTED);
       wipe();
       return new GrantedKey(
           key,
@@ -215,27 +210,6 @@ public final class AgentHandshake {
     } catch (GeneralSecurityException e) {
       throw new AuthFailure(
           AuthFailure.Reason.MAC_MISMATCH, "key grant does not decrypt under the session key");
-    }
-  }
-
-  private void expect(State expected, String what) throws AuthFailure {
-    if (state != expected) {
-      State was = state;
-      fail();
-      throw new AuthFailure(
-          AuthFailure.Reason.UNEXPECTED_MESSAGE, what + " not expected in state " + was);
-    }
-  }
-
-  private void fail() {
-    wipe();
-    state = State.FAILED;
-  }
-
-  private void wipe() {
-    if (keys != null) {
-      keys.wipe();
-      keys = null;
     }
   }
 }

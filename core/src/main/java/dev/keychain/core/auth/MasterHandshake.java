@@ -17,7 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
  * or FAILED at the first error (after which every call fails). Not thread-safe; the endpoint keeps
  * one per session ID between the agent's two requests.
  */
-public final class MasterHandshake {
+public final class MasterHandshake extends HandshakeSide<MasterHandshake.State> {
   /** States of the master side. */
   public enum State {
     AWAITING_HELLO,
@@ -32,22 +32,17 @@ public final class MasterHandshake {
   private final ReplayCache replayCache;
   private final Clock clock;
   private final Duration skew;
-  private State state = State.AWAITING_HELLO;
   private Messages.AgentHello hello;
   private String sessionId;
   private byte[] th2;
-  private HandshakeCrypto.SessionKeys keys;
 
   public MasterHandshake(
       MasterIdentity identity, ReplayCache replayCache, Clock clock, Duration skew) {
+    super(State.AWAITING_HELLO, State.FAILED);
     this.identity = identity;
     this.replayCache = replayCache;
     this.clock = clock;
     this.skew = skew;
-  }
-
-  public State state() {
-    return state;
   }
 
   /** The session ID given in the master hello (to route the agent's confirm to this object). */
@@ -86,7 +81,7 @@ public final class MasterHandshake {
       this.th2 = HandshakeCrypto.transcriptWithSignature(th1, signature);
       this.hello = agentHello;
       this.sessionId = unsigned.sessionId();
-      state = State.AWAITING_CONFIRM;
+      moveTo(State.AWAITING_CONFIRM);
       return new Messages.MasterHello(
           unsigned.v(),
           unsigned.sessionId(),
@@ -122,14 +117,14 @@ public final class MasterHandshake {
       GrantDecider.Grant grant = decider.decide(hello.token());
       try {
         Messages.KeyGrant keyGrant = seal(grant);
-        state = State.DONE;
+        moveTo(State.DONE);
         return keyGrant;
       } finally {
         grant.subKey().destroy();
       }
     } catch (AuthFailure e) {
       // Keep the session keys: the refusal is MACed with them.
-      state = State.FAILED;
+      moveTo(State.FAILED);
       throw e;
     }
   }
@@ -146,7 +141,7 @@ public final class MasterHandshake {
         new Messages.Refusal(
             Messages.VERSION, sessionId, failure.reason().name(), truncate(failure.detail()), mac);
     wipe();
-    state = State.FAILED;
+    moveTo(State.FAILED);
     return refusal;
   }
 
@@ -229,27 +224,6 @@ public final class MasterHandshake {
               + " ms away from the master's clock (allowed skew "
               + skew.toMillis()
               + " ms)");
-    }
-  }
-
-  private void expect(State expected, String what) throws AuthFailure {
-    if (state != expected) {
-      State was = state;
-      fail();
-      throw new AuthFailure(
-          AuthFailure.Reason.UNEXPECTED_MESSAGE, what + " not expected in state " + was);
-    }
-  }
-
-  private void fail() {
-    wipe();
-    state = State.FAILED;
-  }
-
-  private void wipe() {
-    if (keys != null) {
-      keys.wipe();
-      keys = null;
     }
   }
 

@@ -22,14 +22,7 @@ public final class Envelope {
   public static SealedKey seal(
       KeyProvider kek, SecretBytes key, SecretBytes tenantShare, EnvelopeContext context) {
     requireShare(tenantShare);
-    byte[] masked = mask(key, tenantShare, context);
-    try {
-      String kekId = kek.primaryKekId();
-      KeyProvider.Wrapped wrapped = kek.wrap(masked, context.associatedData(kekId));
-      return new SealedKey(wrapped.kekId(), wrapped.nonce(), wrapped.ciphertext());
-    } finally {
-      Arrays.fill(masked, (byte) 0);
-    }
+    return wrapAndWipe(kek, mask(key, tenantShare, context), context);
   }
 
   /**
@@ -70,7 +63,11 @@ public final class Envelope {
     if (sealed.kekId().equals(kek.primaryKekId())) {
       return sealed;
     }
-    byte[] masked = unwrap(kek, sealed, context);
+    return wrapAndWipe(kek, unwrap(kek, sealed, context), context);
+  }
+
+  /** Encrypts masked key bytes under the primary KEK, then zeroes them. */
+  private static SealedKey wrapAndWipe(KeyProvider kek, byte[] masked, EnvelopeContext context) {
     try {
       String kekId = kek.primaryKekId();
       KeyProvider.Wrapped wrapped = kek.wrap(masked, context.associatedData(kekId));

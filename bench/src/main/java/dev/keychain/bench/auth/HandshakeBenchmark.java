@@ -1,0 +1,127 @@
+package dev.keychain.bench.auth;
+
+import dev.keychain.core.auth.AgentHandshake;
+import dev.keychain.core.auth.GrantDecider;
+import dev.keychain.core.auth.GrantedKey;
+import dev.keychain.core.auth.MasterHandshake;
+import dev.keychain.core.auth.MasterIdentity;
+import dev.keychain.core.auth.MasterTrust;
+import dev.keychain.core.auth.ReplayCache;
+import dev.keychain.core.chain.ChainKey;
+import dev.keychain.core.chain.KeyDerivation;
+import dev.keychain.core.chain.SubKeyDeriver;
+import dev.keychain.core.chain.SubKeyEpochs;
+import dev.keychain.core.chain.SubKeySize;
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.KeyAgreement;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The full mutual-authentication handshake, both sides in one process (target p50 < 2 ms), beside
+ * its irreducible cost measured in the same run: the two X25519 agreements plus one signature and
+ * one verification (the reference).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class HandshakeBenchmark {
+  private final Clock clock = Clock.systemUTC();
+  private final Duration skew = Duration.ofSeconds(30);
+  private MasterIdentity identity;
+  private MasterTrust trust;
+  private ReplayCache replayCache;
+  private SubKeyDeriver deriver;
+  private KeyPair signer;
+  private KeyPair peerA;
+  private KeyPair peerB;
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    KeyPair ca = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    signer = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    X509Certificate caCert = certificate("CN=ca", "CN=ca", ca, ca);
+    X509Certificate leaf = certificate("CN=operator", "CN=ca", signer, ca);
+    identity = new MasterIdentity(signer.getPrivate(), List.of(leaf));
+    trust = MasterTrust.of(caCert);
+    replayCache = new ReplayCache(skew, 10_000_000);
+    Instant now = Instant.now();
+    ChainKey group =
+        KeyDerivation.group(
+            KeyDerivation.root(KeyDerivation.newSession("b", now), 0, now), "A", 0, now);
+    deriver = new SubKeyDeriver(group, SubKeySize.BITS_128);
+    peerA = KeyPairGenerator.getInstance("X25519").generateKeyPair();
+    peerB = KeyPairGenerator.getInstance("X25519").generateKeyPair();
+  }
+
+  private static X509Certificate certificate(
+      String subject, String issuer, KeyPair keys, KeyPair by) throws Exception {
+    return new JcaX509CertificateConverter()
+        .getCertificate(
+            new JcaX509v3CertificateBuilder(
+                    new X500Name(issuer),
+                    BigInteger.valueOf(System.nanoTime()),
+                    Date.from(Instant.now().minusSeconds(60)),
+                    Date.from(Instant.now().plus(Duration.ofDays(1))),
+                    new X500Name(subject),
+                    keys.getPublic())
+                .build(new JcaContentSignerBuilder("Ed25519").build(by.getPrivate())));
+  }
+
+  @Benchmark
+  public GrantedKey fullHandshake() throws Exception {
+    AgentHandshake agent = new AgentHandshake("token", trust, clock, skew, Optional.empty());
+    MasterHandshake master = new MasterHandshake(identity, replayCache, clock, skew);
+    GrantDecider decider =
+        token ->
+            new GrantDecider.Grant(
+                deriver.derive("ns/pod-0", 0, Instant.now()),
+                new SubKeyEpochs(0, 0, 0),
+                Instant.now().plusSeconds(3600));
+    GrantedKey key =
+        agent.onGrant(
+            master.onConfirm(agent.onMasterHello(master.onHello(agent.start())), decider));
+    key.key().destroy();
+    return key;
+  }
+
+  /** Reference: the public-key operations a handshake cannot avoid. */
+  @Benchmark
+  public boolean referenceKeyAgreementsAndSignature() throws Exception {
+    KeyPair a = KeyPairGenerator.getInstance("X25519").generateKeyPair();
+    KeyAgreement one = KeyAgreement.getInstance("X25519");
+    one.init(a.getPrivate());
+    one.doPhase(peerA.getPublic(), true);
+    KeyAgreement two = KeyAgreement.getInstance("X25519");
+    two.init(peerB.getPrivate());
+    two.doPhase(a.getPublic(), true);
+    java.security.Signature sign = java.security.Signature.getInstance("Ed25519");
+    sign.initSign(signer.getPrivate());
+    sign.update(one.generateSecret());
+    byte[] sig = sign.sign();
+    java.security.Signature verify = java.security.Signature.getInstance("Ed25519");
+    verify.initVerify(signer.getPublic());
+    verify.update(two.generateSecret());
+    return verify.verify(sig);
+  }
+}
