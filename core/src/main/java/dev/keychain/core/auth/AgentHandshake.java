@@ -6,7 +6,6 @@ import dev.keychain.core.chain.SubKeyEpochs;
 import dev.keychain.core.crypto.SecretAccess;
 import dev.keychain.core.crypto.SecretBytes;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -17,6 +16,7 @@ import java.util.Optional;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
 
 /**
  * The agent's side of one handshake, a state machine: NEW -> HELLO_SENT -> CONFIRMED -> GRANTED, or
@@ -39,7 +39,7 @@ public final class AgentHandshake extends HandshakeSide<AgentHandshake.State> {
   private final Clock clock;
   private final Duration skew;
   private final Optional<SubKeyEpochs> heldEpochs;
-  private KeyPair ephemeral;
+  private X25519PrivateKeyParameters ephemeral;
   private Messages.AgentHello hello;
   private String sessionId;
   private byte[] th1;
@@ -73,7 +73,7 @@ public final class AgentHandshake extends HandshakeSide<AgentHandshake.State> {
           new Messages.AgentHello(
               Messages.VERSION,
               identityToken,
-              Wire.b64(HandshakeCrypto.raw(ephemeral.getPublic())),
+              Wire.b64(HandshakeCrypto.raw(ephemeral)),
               Wire.b64(nonce),
               clock.millis());
     } catch (IllegalArgumentException e) {

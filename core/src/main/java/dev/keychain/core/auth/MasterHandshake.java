@@ -2,7 +2,6 @@ package dev.keychain.core.auth;
 
 import dev.keychain.core.chain.KeyLevel;
 import dev.keychain.core.crypto.SecretAccess;
-import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -11,6 +10,7 @@ import java.time.Instant;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
 
 /**
  * The master's side of one handshake, a state machine: AWAITING_HELLO -> AWAITING_CONFIRM -> DONE,
@@ -57,7 +57,7 @@ public final class MasterHandshake extends HandshakeSide<MasterHandshake.State> 
       Instant now = clock.instant();
       checkFreshness(agentHello.timestamp(), now, "agent hello");
       replayCache.record(Wire.unb64(agentHello.nonce(), "nonce", 32), now);
-      KeyPair ephemeral = HandshakeCrypto.ephemeral();
+      X25519PrivateKeyParameters ephemeral = HandshakeCrypto.ephemeral();
       byte[] shared =
           HandshakeCrypto.agree(
               ephemeral,
@@ -70,7 +70,7 @@ public final class MasterHandshake extends HandshakeSide<MasterHandshake.State> 
           new Messages.MasterHello(
               Messages.VERSION,
               Wire.b64(sid),
-              Wire.b64(HandshakeCrypto.raw(ephemeral.getPublic())),
+              Wire.b64(HandshakeCrypto.raw(ephemeral)),
               Wire.b64(nonce),
               now.toEpochMilli(),
               identity.encodedChain(),

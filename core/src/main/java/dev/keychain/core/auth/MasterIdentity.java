@@ -1,8 +1,6 @@
 package dev.keychain.core.auth;
 
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -13,7 +11,7 @@ import java.util.List;
  * certificate chain, leaf first, which agents check against the CA bundle injected with them.
  */
 public final class MasterIdentity {
-  private final PrivateKey key;
+  private final TranscriptSignatures.Signer signer;
   private final List<X509Certificate> chain;
   private final List<String> encodedChain;
 
@@ -21,7 +19,7 @@ public final class MasterIdentity {
     if (chain.isEmpty()) {
       throw new IllegalArgumentException("master identity needs a certificate");
     }
-    this.key = key;
+    this.signer = TranscriptSignatures.signer(key);
     this.chain = List.copyOf(chain);
     List<String> encoded = new ArrayList<>();
     for (X509Certificate c : chain) {
@@ -32,7 +30,6 @@ public final class MasterIdentity {
       }
     }
     this.encodedChain = List.copyOf(encoded);
-    signatureAlgorithm(key.getAlgorithm()); // fail early on an unsupported key type
   }
 
   List<String> encodedChain() {
@@ -44,25 +41,7 @@ public final class MasterIdentity {
   }
 
   byte[] sign(byte[] content) {
-    try {
-      Signature signature = Signature.getInstance(signatureAlgorithm(key.getAlgorithm()));
-      signature.initSign(key);
-      signature.update(content);
-      return signature.sign();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot sign handshake transcript", e);
-    }
-  }
-
-  /** The signature algorithm for a key algorithm: Ed25519, or ECDSA with SHA-256. */
-  static String signatureAlgorithm(String keyAlgorithm) {
-    return switch (keyAlgorithm) {
-      case "Ed25519", "EdDSA" -> "Ed25519";
-      case "EC" -> "SHA256withECDSA";
-      default ->
-          throw new IllegalArgumentException(
-              "master identity key must be Ed25519 or EC P-256, not " + keyAlgorithm);
-    };
+    return signer.sign(content);
   }
 
   @Override

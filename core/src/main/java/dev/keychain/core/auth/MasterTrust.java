@@ -3,22 +3,25 @@ package dev.keychain.core.auth;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.Signature;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Date;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -61,9 +64,47 @@ public final class MasterTrust {
     return new MasterTrust(anchors);
   }
 
-  /** Validates the chain and the signature; returns the leaf certificate. */
+  /** A chain that validated, with the window in which that result holds. */
+  private record Validated(X509Certificate leaf, Instant notBefore, Instant notAfter) {}
+
+  // Agents handshake again and again with the same operator: keep the last few validated chains
+  // (keyed by their exact encoding) while every certificate in them is within its validity.
+  private final Map<List<String>, Validated> validated =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<List<String>, Validated> eldest) {
+              return size() > 8;
+            }
+          });
+
+  /** Validates the chain (or finds it validated) and the signature; returns the leaf. */
   X509Certificate verify(List<String> encodedChain, byte[] content, byte[] signature, Instant now)
       throws AuthFailure {
+    Validated chain = validated.get(encodedChain);
+    if (chain == null || now.isBefore(chain.notBefore()) || now.isAfter(chain.notAfter())) {
+      chain = validate(encodedChain, now);
+      validated.put(List.copyOf(encodedChain), chain);
+    }
+    X509Certificate leaf = chain.leaf();
+    boolean valid;
+    try {
+      valid = TranscriptSignatures.verify(leaf.getPublicKey(), content, signature);
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new AuthFailure(
+          AuthFailure.Reason.BAD_SIGNATURE,
+          "master signature cannot be verified: " + e.getMessage());
+    }
+    if (!valid) {
+      throw new AuthFailure(
+          AuthFailure.Reason.BAD_SIGNATURE,
+          "master signature over the handshake does not verify with the key of "
+              + leaf.getSubjectX500Principal().getName());
+    }
+    return leaf;
+  }
+
+  private Validated validate(List<String> encodedChain, Instant now) throws AuthFailure {
     List<X509Certificate> chain = new ArrayList<>();
     try {
       CertificateFactory factory = CertificateFactory.getInstance("X.509");
@@ -82,7 +123,16 @@ public final class MasterTrust {
       PKIXParameters params = new PKIXParameters(anchors);
       params.setRevocationEnabled(false);
       params.setDate(Date.from(now));
-      CertPathValidator.getInstance("PKIX").validate(path, params);
+      PKIXCertPathValidatorResult result =
+          (PKIXCertPathValidatorResult)
+              CertPathValidator.getInstance("PKIX").validate(path, params);
+      Instant notBefore = Instant.MIN;
+      Instant notAfter = result.getTrustAnchor().getTrustedCert().getNotAfter().toInstant();
+      for (X509Certificate c : chain) {
+        notBefore = max(notBefore, c.getNotBefore().toInstant());
+        notAfter = min(notAfter, c.getNotAfter().toInstant());
+      }
+      return new Validated(leaf, notBefore, notAfter);
     } catch (CertPathValidatorException e) {
       throw new AuthFailure(
           AuthFailure.Reason.UNTRUSTED_MASTER,
@@ -94,23 +144,13 @@ public final class MasterTrust {
       throw new AuthFailure(
           AuthFailure.Reason.UNTRUSTED_MASTER, "cannot validate master certificate: " + e);
     }
-    try {
-      Signature verifier =
-          Signature.getInstance(
-              MasterIdentity.signatureAlgorithm(leaf.getPublicKey().getAlgorithm()));
-      verifier.initVerify(leaf.getPublicKey());
-      verifier.update(content);
-      if (!verifier.verify(signature)) {
-        throw new AuthFailure(
-            AuthFailure.Reason.BAD_SIGNATURE,
-            "master signature over the handshake does not verify with the key of "
-                + leaf.getSubjectX500Principal().getName());
-      }
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new AuthFailure(
-          AuthFailure.Reason.BAD_SIGNATURE,
-          "master signature cannot be verified: " + e.getMessage());
-    }
-    return leaf;
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 }

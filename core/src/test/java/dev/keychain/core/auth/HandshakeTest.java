@@ -191,6 +191,37 @@ class HandshakeTest {
   }
 
   @Test
+  void validatedChainIsCheckedAgainOnceACertificateExpires() throws Exception {
+    master = pki.master("Ed25519", Instant.now().plus(Duration.ofHours(1)));
+    MasterTrust trust = pki.trust();
+    byte[] content = {1, 2, 3};
+    byte[] signature = master.sign(content);
+    trust.verify(master.encodedChain(), content, signature, Instant.now());
+    trust.verify(master.encodedChain(), content, signature, Instant.now()); // from the cache
+    AuthFailure e =
+        assertThrows(
+            AuthFailure.class,
+            () ->
+                trust.verify(
+                    master.encodedChain(),
+                    content,
+                    signature,
+                    Instant.now().plus(Duration.ofHours(2))));
+    assertEquals(AuthFailure.Reason.UNTRUSTED_MASTER, e.reason());
+  }
+
+  @Test
+  void lowOrderEphemeralKeyIsRefused() throws Exception {
+    Messages.AgentHello hello = agent(clock, Optional.empty()).start();
+    Messages.AgentHello lowOrder =
+        new Messages.AgentHello(
+            hello.v(), hello.token(), Wire.b64(new byte[32]), hello.nonce(), hello.timestamp());
+    AuthFailure e = assertThrows(AuthFailure.class, () -> master().onHello(lowOrder));
+    assertEquals(AuthFailure.Reason.MALFORMED, e.reason());
+    assertTrue(e.getMessage().contains("low order"), e.getMessage());
+  }
+
+  @Test
   void staleAgentHelloIsRefused() throws Exception {
     AgentHandshake late = agent(Clock.offset(clock, Duration.ofMinutes(-5)), Optional.empty());
     MasterHandshake m = master();
