@@ -13,4 +13,16 @@ start=$(date +%s)
 KEYCHAIN_K8S_BIN="$(bash kind-test/local/build-k8s-binaries.sh)"
 export KEYCHAIN_K8S_BIN
 echo "[test] control-plane binaries ready in $(( $(date +%s) - start ))s: $KEYCHAIN_K8S_BIN" >&2
-exec ./mvnw -B verify "$@"
+./mvnw -B verify "$@"
+# The build regenerates crds/ from the model classes: any difference from what is committed is a
+# model change whose CRDs were not committed.
+if [ -d .git ] && ! git diff --quiet -- crds/; then
+  echo "[test] crds/ differs from the model classes; commit the regenerated CRDs:" >&2
+  git --no-pager diff --stat -- crds/ >&2
+  exit 1
+fi
+if [ -d .git ] && [ -n "$(git ls-files --others --exclude-standard -- crds/)" ]; then
+  echo "[test] new generated CRDs are not committed:" >&2
+  git ls-files --others --exclude-standard -- crds/ >&2
+  exit 1
+fi
