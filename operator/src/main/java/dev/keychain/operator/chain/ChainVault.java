@@ -1,0 +1,130 @@
+package dev.keychain.operator.chain;
+
+import dev.keychain.core.chain.ChainKey;
+import dev.keychain.core.chain.KeyDerivation;
+import dev.keychain.core.chain.KeyId;
+import dev.keychain.core.chain.KeyLevel;
+import dev.keychain.core.crypto.SecretBytes;
+import dev.keychain.core.envelope.Envelope;
+import dev.keychain.core.envelope.EnvelopeContext;
+import dev.keychain.core.envelope.EnvelopeException;
+import dev.keychain.core.envelope.KeyProvider;
+import dev.keychain.core.envelope.SealedKey;
+import dev.keychain.operator.api.v1alpha1.KeyChain;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Opens and creates chains: the only place where the session key is sealed or unsealed, with the
+ * chain's KEK (key provider) and tenant share.
+ */
+@Singleton
+public class ChainVault {
+  private final ChainSecrets secrets;
+  private final KeyProviders providers;
+  private final TenantShares shares;
+
+  public ChainVault(ChainSecrets secrets, KeyProviders providers, TenantShares shares) {
+    this.secrets = secrets;
+    this.providers = providers;
+    this.shares = shares;
+  }
+
+  /** The envelope context of a chain's session key; the chain's namespace/name binds it. */
+  static EnvelopeContext sessionContext(KeyChain chain, KeyId sessionKeyId) {
+    return new EnvelopeContext(
+        chain.getMetadata().getNamespace() + "/" + chain.getMetadata().getName(),
+        "",
+        KeyLevel.SESSION,
+        0,
+        sessionKeyId);
+  }
+
+  public KeyProvider provider(KeyChain chain) {
+    return providers.forChain(chain);
+  }
+
+  public Optional<SealedChain> read(KeyChain chain) {
+    return secrets.read(chain);
+  }
+
+  /** Creates a chain: a fresh session key, sealed, with every group at epoch 0. */
+  public SealedChain create(KeyChain chain, Map<String, ChainState.Group> groups) {
+    KeyProvider kek = providers.forChain(chain);
+    try (SecretBytes share = shares.read(chain);
+        ChainKey session =
+            KeyDerivation.newSession(
+                chain.getMetadata().getNamespace() + "/" + chain.getMetadata().getName(),
+                Instant.now())) {
+      SealedKey sealed =
+          Envelope.seal(
+              kek,
+              session.secret(dev.keychain.core.crypto.SecretAccess.grant()),
+              share,
+              sessionContext(chain, session.keyId()));
+      return secrets.create(chain, sealed, new ChainState(session.keyId().hex(), 0, groups, null));
+    }
+  }
+
+  /** Opens a chain's session key; the caller closes the result. */
+  public OpenChain open(KeyChain chain, SealedChain sealed) {
+    KeyProvider kek = providers.forChain(chain);
+    KeyId id = KeyId.parse(sealed.state().sessionKeyId());
+    try (SecretBytes share = shares.read(chain)) {
+      SecretBytes sk = Envelope.open(kek, sealed.session(), share, sessionContext(chain, id));
+      ChainKey session =
+          KeyDerivation.session(
+              chain.getMetadata().getNamespace() + "/" + chain.getMetadata().getName(),
+              0,
+              Instant.EPOCH,
+              sk);
+      return new OpenChain(session, sealed);
+    } catch (EnvelopeException e) {
+      throw new ChainProblem(
+          switch (e.reason()) {
+            case WRONG_TENANT_SHARE -> "WrongTenantShare";
+            case UNKNOWN_KEK -> "KekUnavailable";
+            case AUTHENTICATION_FAILED -> "SealedKeyRejected";
+            default -> "SealedKeyUnreadable";
+          },
+          e.getMessage());
+    }
+  }
+
+  /** Opens the chain in its current Secret; a chain not yet created is a problem. */
+  public OpenChain open(KeyChain chain) {
+    SealedChain sealed =
+        secrets
+            .read(chain)
+            .orElseThrow(
+                () ->
+                    new ChainProblem(
+                        "ChainNotInitialized",
+                        "KeyChain " + chain.getMetadata().getName() + " has no keys yet"));
+    return open(chain, sealed);
+  }
+
+  /** Re-encrypts the sealed session key under the provider's primary KEK (KEK rotation). */
+  public SealedChain rewrap(KeyChain chain, SealedChain sealed) {
+    KeyProvider kek = providers.forChain(chain);
+    SealedKey rewrapped =
+        Envelope.rewrap(
+            kek,
+            sealed.session(),
+            sessionContext(chain, KeyId.parse(sealed.state().sessionKeyId())));
+    return rewrapped == sealed.session()
+        ? sealed
+        : secrets.update(chain, sealed, rewrapped, sealed.state());
+  }
+
+  /** Stores new epochs (keeping the sealed key). */
+  public SealedChain store(KeyChain chain, SealedChain sealed, ChainState state) {
+    return secrets.update(chain, sealed, sealed.session(), state);
+  }
+
+  public void destroy(KeyChain chain) {
+    secrets.delete(chain);
+  }
+}

@@ -1,0 +1,72 @@
+package dev.keychain.operator.testing;
+
+import dev.keychain.operator.api.v1alpha1.ClusterGroupSpec;
+import dev.keychain.operator.api.v1alpha1.KeyChain;
+import dev.keychain.operator.api.v1alpha1.KeyChainSpec;
+import dev.keychain.operator.api.v1alpha1.SecretKeyRef;
+import dev.keychain.operator.api.v1alpha1.SecureInstance;
+import dev.keychain.operator.api.v1alpha1.SecureInstanceSpec;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+
+/** Builders for the resources integration tests create. */
+public final class Fixtures {
+  private Fixtures() {}
+
+  /** Creates a tenant share Secret (32 random bytes under "share"). */
+  public static void createTenantShare(KubernetesClient client, String ns, String name) {
+    byte[] share = new byte[32];
+    new SecureRandom().nextBytes(share);
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
+                .addToData("share", Base64.getEncoder().encodeToString(share))
+                .build())
+        .create();
+    Arrays.fill(share, (byte) 0);
+  }
+
+  public static KeyChain keyChain(String ns, String name, String shareSecret, String... groups) {
+    KeyChain chain = new KeyChain();
+    chain.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+    KeyChainSpec spec = new KeyChainSpec();
+    spec.setTenantShareSecretRef(new SecretKeyRef(shareSecret, "share"));
+    spec.setGroups(Arrays.stream(groups).map(ClusterGroupSpec::new).toList());
+    chain.setSpec(spec);
+    return chain;
+  }
+
+  public static SecureInstance secureInstance(
+      String ns, String name, String chain, String group, String appLabel) {
+    SecureInstance si = new SecureInstance();
+    si.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+    SecureInstanceSpec spec = new SecureInstanceSpec();
+    spec.setKeyChain(chain);
+    spec.setClusterGroup(group);
+    spec.setSelector(new LabelSelectorBuilder().addToMatchLabels("app", appLabel).build());
+    si.setSpec(spec);
+    return si;
+  }
+
+  public static Condition ready(List<Condition> conditions) {
+    return conditions == null
+        ? null
+        : conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
+  }
+
+  public static boolean isReady(List<Condition> conditions) {
+    Condition c = ready(conditions);
+    return c != null && "True".equals(c.getStatus());
+  }
+}

@@ -1,0 +1,89 @@
+package dev.keychain.operator.testing;
+
+import dev.keychain.testing.controlplane.LocalControlPlane;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs the operator under test against the real local control plane (started once per test JVM,
+ * with kube-controller-manager for garbage collection), with the committed CRDs from {@code crds/}
+ * installed, as a user would install them.
+ */
+public class LocalControlPlaneResource implements QuarkusTestResourceLifecycleManager {
+  private static LocalControlPlane plane;
+
+  public static synchronized LocalControlPlane plane() {
+    if (plane == null) {
+      plane = LocalControlPlane.start(LocalControlPlane.Options.withControllerManager());
+      Runtime.getRuntime().addShutdownHook(new Thread(plane::close));
+      installCrds(plane.client());
+    }
+    return plane;
+  }
+
+  private static void installCrds(KubernetesClient client) {
+    Path crds = Path.of("..", "crds");
+    try (Stream<Path> files = Files.list(crds)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".yml")).sorted().toList()) {
+        try (InputStream in = Files.newInputStream(file)) {
+          CustomResourceDefinition crd =
+              client.apiextensions().v1().customResourceDefinitions().load(in).item();
+          client.resource(crd).forceConflicts().serverSideApply();
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName(crd.getMetadata().getName())
+              .waitUntilCondition(
+                  c ->
+                      c.getStatus() != null
+                          && c.getStatus().getConditions().stream()
+                              .anyMatch(
+                                  k ->
+                                      "Established".equals(k.getType())
+                                          && "True".equals(k.getStatus())),
+                  60,
+                  TimeUnit.SECONDS);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot install CRDs from " + crds.toAbsolutePath(), e);
+    }
+  }
+
+  @Override
+  public Map<String, String> start() {
+    LocalControlPlane p = plane();
+    var config = p.adminConfig();
+    Base64.Encoder b64 = Base64.getEncoder();
+    return Map.of(
+        "quarkus.kubernetes-client.api-server-url", p.apiServerUrl(),
+        "quarkus.kubernetes-client.ca-cert-data",
+            b64.encodeToString(p.pki().caPem().getBytes(StandardCharsets.US_ASCII)),
+        "quarkus.kubernetes-client.client-cert-data", config.getClientCertData(),
+        "quarkus.kubernetes-client.client-key-data", config.getClientKeyData(),
+        "quarkus.kubernetes-client.client-key-algo", "EC",
+        "quarkus.kubernetes-client.trust-certs", "false");
+  }
+
+  @Override
+  public void stop() {
+    // The plane outlives each Quarkus application of the test run; a shutdown hook stops it.
+  }
+
+  /** Namespaces for tests. */
+  public static String newNamespace(String prefix) {
+    return plane().newNamespace(prefix);
+  }
+}
