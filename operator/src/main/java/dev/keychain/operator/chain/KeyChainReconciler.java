@@ -59,7 +59,10 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
     this.metrics = metrics;
   }
 
-  /** KEK Secrets wake the chains that use them, so that a new kek.v<N> is rewrapped to at once. */
+  /**
+   * KEK Secrets wake the chains that use them, so that a new kek.v<N> is rewrapped to at once;
+   * SecureInstances wake their chain, whose status counts the members of each group.
+   */
   @Override
   public List<EventSource<?, KeyChain>> prepareEventSources(EventSourceContext<KeyChain> context) {
     var config =
@@ -75,7 +78,23 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
                         .map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
             .build();
-    return List.of(new InformerEventSource<>(config, context));
+    var instances =
+        InformerEventSourceConfiguration.from(SecureInstance.class, KeyChain.class)
+            .withName("secureinstances")
+            .withSecondaryToPrimaryMapper(
+                si ->
+                    si.getSpec() == null || si.getSpec().getKeyChain() == null
+                        ? Set.<ResourceID>of()
+                        : Set.of(
+                            new ResourceID(
+                                si.getSpec().getKeyChain(), si.getMetadata().getNamespace())))
+            .withOnUpdateFilter(
+                (updated, old) ->
+                    !java.util.Objects.equals(
+                        updated.getSpec().getClusterGroup(), old.getSpec().getClusterGroup()))
+            .build();
+    return List.of(
+        new InformerEventSource<>(config, context), new InformerEventSource<>(instances, context));
   }
 
   private static String kekSecretName(KeyChain kc) {

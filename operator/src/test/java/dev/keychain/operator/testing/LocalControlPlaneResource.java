@@ -1,8 +1,6 @@
 package dev.keychain.operator.testing;
 
 import dev.keychain.testing.controlplane.LocalControlPlane;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -27,34 +24,18 @@ public class LocalControlPlaneResource implements QuarkusTestResourceLifecycleMa
     if (plane == null) {
       plane = LocalControlPlane.start(LocalControlPlane.Options.withControllerManager());
       Runtime.getRuntime().addShutdownHook(new Thread(plane::close));
-      installCrds(plane.client());
+      installCrds(plane);
     }
     return plane;
   }
 
-  private static void installCrds(KubernetesClient client) {
+  private static void installCrds(LocalControlPlane plane) {
     Path crds = Path.of("..", "crds");
     try (Stream<Path> files = Files.list(crds)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".yml")).sorted().toList()) {
         try (InputStream in = Files.newInputStream(file)) {
-          CustomResourceDefinition crd =
-              client.apiextensions().v1().customResourceDefinitions().load(in).item();
-          client.resource(crd).forceConflicts().serverSideApply();
-          client
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .withName(crd.getMetadata().getName())
-              .waitUntilCondition(
-                  c ->
-                      c.getStatus() != null
-                          && c.getStatus().getConditions().stream()
-                              .anyMatch(
-                                  k ->
-                                      "Established".equals(k.getType())
-                                          && "True".equals(k.getStatus())),
-                  60,
-                  TimeUnit.SECONDS);
+          plane.installCrd(
+              plane.client().apiextensions().v1().customResourceDefinitions().load(in).item());
         }
       }
     } catch (IOException e) {

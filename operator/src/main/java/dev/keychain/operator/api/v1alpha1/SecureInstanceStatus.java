@@ -33,6 +33,9 @@ public class SecureInstanceStatus {
   @JsonPropertyDescription("Sub-key epoch issued by a rotation not yet completed (two-phase).")
   private Long pendingSubKeyEpoch;
 
+  @JsonPropertyDescription("The generation whose Restart request was carried out.")
+  private Long restartedGeneration;
+
   private Integer agentCount;
   private List<AgentStatus> agents = new ArrayList<>();
   private TimestampsStatus timestamps;
@@ -115,6 +118,14 @@ public class SecureInstanceStatus {
 
   public void setPendingSubKeyEpoch(Long pendingSubKeyEpoch) {
     this.pendingSubKeyEpoch = pendingSubKeyEpoch;
+  }
+
+  public Long getRestartedGeneration() {
+    return restartedGeneration;
+  }
+
+  public void setRestartedGeneration(Long restartedGeneration) {
+    this.restartedGeneration = restartedGeneration;
   }
 
   public Integer getAgentCount() {

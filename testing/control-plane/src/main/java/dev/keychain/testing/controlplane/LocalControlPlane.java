@@ -4,6 +4,7 @@ import dev.keychain.testing.fixtures.FreePorts;
 import dev.keychain.testing.fixtures.ManagedProcess;
 import dev.keychain.testing.fixtures.TestPki;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -371,6 +372,26 @@ public final class LocalControlPlane implements AutoCloseable {
     config.setClientKeyData(null);
     config.setOauthToken(token);
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** Applies a CRD (server-side apply) and waits until the API server serves it. */
+  public void installCrd(CustomResourceDefinition crd) {
+    client().resource(crd).forceConflicts().serverSideApply();
+    client()
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .withName(crd.getMetadata().getName())
+        .waitUntilCondition(
+            c ->
+                c != null
+                    && c.getStatus() != null
+                    && c.getStatus().getConditions() != null
+                    && c.getStatus().getConditions().stream()
+                        .anyMatch(
+                            k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
+            60,
+            java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** Creates a namespace with a unique name starting with {@code prefix}. */

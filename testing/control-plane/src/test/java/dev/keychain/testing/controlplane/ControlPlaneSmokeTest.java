@@ -53,20 +53,7 @@ class ControlPlaneSmokeTest {
             .customResourceDefinitions()
             .load(getClass().getResourceAsStream("/widgets-crd.yaml"))
             .item();
-    client.resource(crd).serverSideApply();
-    client
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .withName(crd.getMetadata().getName())
-        .waitUntilCondition(
-            c ->
-                c.getStatus() != null
-                    && c.getStatus().getConditions().stream()
-                        .anyMatch(
-                            k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
-            60,
-            TimeUnit.SECONDS);
+    plane.installCrd(crd);
     String ns = plane.newNamespace("ssa");
 
     GenericKubernetesResource widget = widget(ns, Map.of("size", 3, "color", "blue"));

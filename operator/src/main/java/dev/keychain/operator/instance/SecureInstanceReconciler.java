@@ -1,0 +1,433 @@
+package dev.keychain.operator.instance;
+
+import dev.keychain.core.chain.ChainKey;
+import dev.keychain.core.chain.SubKeySize;
+import dev.keychain.core.lifecycle.AuthorizationRow;
+import dev.keychain.core.lifecycle.IllegalTransitionException;
+import dev.keychain.core.lifecycle.InstanceState;
+import dev.keychain.core.lifecycle.KeyAction;
+import dev.keychain.core.lifecycle.Lifecycle;
+import dev.keychain.core.lifecycle.LifecycleEvent;
+import dev.keychain.core.lifecycle.Timestamps;
+import dev.keychain.core.lifecycle.Transition;
+import dev.keychain.operator.api.v1alpha1.AgentStatus;
+import dev.keychain.operator.api.v1alpha1.KeyChain;
+import dev.keychain.operator.api.v1alpha1.SecureInstance;
+import dev.keychain.operator.api.v1alpha1.SecureInstanceStatus;
+import dev.keychain.operator.api.v1alpha1.TimestampsStatus;
+import dev.keychain.operator.chain.ChainProblem;
+import dev.keychain.operator.chain.ChainState;
+import dev.keychain.operator.chain.ChainVault;
+import dev.keychain.operator.chain.OpenChain;
+import dev.keychain.operator.metrics.OperatorMetrics;
+import dev.keychain.operator.status.Conditions;
+import dev.keychain.operator.status.KubernetesEvents;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles a SecureInstance through seed 000's lifecycle: keeps its row of the authorization
+ * table in status (session number, state, authority level, group, agents, timestamps n/c/d/m/l) and
+ * carries out what each transition does to the keys: Running grants, Paused and Stopped restrict,
+ * Restart rotates the sub keys in two phases and runs again (or falls back to Stopped), Deleted
+ * revokes and deletes the instance, a group change re-keys under the new group.
+ */
+@ControllerConfiguration(name = "secureinstance")
+public class SecureInstanceReconciler
+    implements Reconciler<SecureInstance>, Cleaner<SecureInstance> {
+  static final Duration RESYNC = Duration.ofMinutes(10);
+  static final Duration RETRY = Duration.ofSeconds(15);
+
+  private final ChainVault vault;
+  private final KubernetesClient client;
+  private final KubernetesEvents events;
+  private final OperatorMetrics metrics;
+
+  public SecureInstanceReconciler(
+      ChainVault vault, KubernetesClient client, KubernetesEvents events, OperatorMetrics metrics) {
+    this.vault = vault;
+    this.client = client;
+    this.events = events;
+    this.metrics = metrics;
+  }
+
+  /** Pods wake the instances that select them; KeyChains wake the instances that use them. */
+  @Override
+  public List<EventSource<?, SecureInstance>> prepareEventSources(
+      EventSourceContext<SecureInstance> context) {
+    var pods =
+        InformerEventSourceConfiguration.from(Pod.class, SecureInstance.class)
+            .withName("pods")
+            .withSecondaryToPrimaryMapper(
+                pod ->
+                    context
+                        .getPrimaryCache()
+                        .list(pod.getMetadata().getNamespace())
+                        .filter(
+                            si ->
+                                si.getSpec() != null
+                                    && LabelSelectors.matches(
+                                        si.getSpec().getSelector(), pod.getMetadata().getLabels()))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .build();
+    var chains =
+        InformerEventSourceConfiguration.from(KeyChain.class, SecureInstance.class)
+            .withName("keychains")
+            .withSecondaryToPrimaryMapper(
+                chain ->
+                    context
+                        .getPrimaryCache()
+                        .list(chain.getMetadata().getNamespace())
+                        .filter(
+                            si ->
+                                si.getSpec() != null
+                                    && chain
+                                        .getMetadata()
+                                        .getName()
+                                        .equals(si.getSpec().getKeyChain()))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .build();
+    return List.of(
+        new InformerEventSource<>(pods, context), new InformerEventSource<>(chains, context));
+  }
+
+  @Override
+  public UpdateControl<SecureInstance> reconcile(
+      SecureInstance si, Context<SecureInstance> context) {
+    SecureInstanceStatus status =
+        si.getStatus() == null ? new SecureInstanceStatus() : si.getStatus();
+    long generation = si.getMetadata().getGeneration();
+    status.setObservedGeneration(generation);
+    Duration next = RESYNC;
+    boolean deleteNow = false;
+    try {
+      KeyChain chain =
+          client
+              .resources(KeyChain.class)
+              .inNamespace(si.getMetadata().getNamespace())
+              .withName(si.getSpec().getKeyChain())
+              .get();
+      if (chain == null) {
+        throw new ChainProblem(
+            "KeyChainNotFound",
+            "KeyChain "
+                + si.getSpec().getKeyChain()
+                + " does not exist in namespace "
+                + si.getMetadata().getNamespace());
+      }
+      if (chain.getStatus() == null
+          || !Conditions.isTrue(chain.getStatus().getConditions(), Conditions.READY)) {
+        throw new ChainProblem(
+            "KeyChainNotReady", "KeyChain " + chain.getMetadata().getName() + " is not Ready yet");
+      }
+      try (OpenChain open = vault.open(chain)) {
+        ChainState.Group group = open.state().groups().get(si.getSpec().getClusterGroup());
+        if (group == null || group.isRemoved()) {
+          throw new ChainProblem(
+              "UnknownGroup",
+              "cluster group "
+                  + si.getSpec().getClusterGroup()
+                  + " is not a group of KeyChain "
+                  + chain.getMetadata().getName()
+                  + " (groups: "
+                  + open.state().groups().entrySet().stream()
+                      .filter(e -> !e.getValue().isRemoved())
+                      .map(Map.Entry::getKey)
+                      .collect(Collectors.joining(", "))
+                  + ")");
+        }
+        deleteNow = advance(si, status, generation);
+        status.setSessionNumber(open.sessionNumber().hex());
+        status.setAuthorityLevel(AuthorizationRow.AUTHORITY_LEVEL);
+        status.setGroupEpoch(group.epoch());
+        if (status.getSubKeyEpoch() == null) {
+          status.setSubKeyEpoch(0L);
+        }
+        refreshAgents(si, status, open, chain);
+      }
+      boolean restricted = Boolean.TRUE.equals(status.getRestricted());
+      status.setConditions(
+          Conditions.set(
+              status.getConditions(),
+              Conditions.READY,
+              true,
+              status.getState() == InstanceState.Running ? "KeysGranted" : "KeysRestricted",
+              status.getState()
+                  + (restricted ? ": agents are refused keys" : ": agents receive their sub keys")
+                  + " (group "
+                  + status.getClusterGroup()
+                  + ", group epoch "
+                  + status.getGroupEpoch()
+                  + ", sub-key epoch "
+                  + status.getSubKeyEpoch()
+                  + ")",
+              generation));
+      if (status.getState() == InstanceState.Restart) {
+        next = Duration.ofSeconds(2);
+      }
+      metrics.reconciles.labelValues("SecureInstance", "success").inc();
+    } catch (ChainProblem problem) {
+      status.setConditions(
+          Conditions.set(
+              status.getConditions(),
+              Conditions.READY,
+              false,
+              problem.reason(),
+              problem.getMessage(),
+              generation));
+      events.warning(si, problem.reason(), problem.getMessage());
+      metrics.reconciles.labelValues("SecureInstance", "problem").inc();
+      next = RETRY;
+    } catch (IllegalTransitionException e) {
+      status.setConditions(
+          Conditions.set(
+              status.getConditions(),
+              Conditions.READY,
+              false,
+              "IllegalTransition",
+              e.getMessage(),
+              generation));
+      events.warning(si, "IllegalTransition", e.getMessage());
+      metrics.reconciles.labelValues("SecureInstance", "problem").inc();
+    }
+    if (deleteNow) {
+      // Deleted: the keys are revoked; the finalizer records it and the object goes away.
+      client.resource(si).delete();
+    }
+    return UpdateControl.patchStatus(statusOnly(si, status)).rescheduleAfter(next);
+  }
+
+  /**
+   * Feeds the lifecycle state machine with what changed since the status was written, and applies
+   * the key actions of each transition. Returns whether the instance is now to be deleted.
+   */
+  private boolean advance(SecureInstance si, SecureInstanceStatus status, long generation)
+      throws IllegalTransitionException {
+    Optional<AuthorizationRow> row = row(status);
+    Instant now = Instant.now();
+    List<LifecycleEvent> pending = new ArrayList<>();
+    InstanceState desired = si.getSpec().getState();
+    // Restart is a request: carried out once per generation of the spec.
+    if (desired == InstanceState.Restart
+        && Long.valueOf(generation).equals(status.getRestartedGeneration())) {
+      desired = InstanceState.Running;
+    }
+    if (row.isEmpty()) {
+      pending.add(new LifecycleEvent.Create(desired, si.getSpec().getClusterGroup()));
+    } else {
+      AuthorizationRow current = row.get();
+      if (current.state() == InstanceState.Restart) {
+        pending.add(new LifecycleEvent.RestartOutcome(completeRotation(si, status)));
+      }
+      if (!si.getSpec().getClusterGroup().equals(current.clusterGroup())) {
+        pending.add(new LifecycleEvent.Move(si.getSpec().getClusterGroup()));
+      }
+      if (desired != current.state() && current.state() != InstanceState.Restart) {
+        pending.add(new LifecycleEvent.RequestState(desired));
+      }
+    }
+    boolean delete = false;
+    for (LifecycleEvent event : pending) {
+      Transition t = Lifecycle.apply(row(status), event, now);
+      if (t.isNoOp()) {
+        continue;
+      }
+      write(status, t.row());
+      for (KeyAction action : t.actions()) {
+        switch (action) {
+          case GRANT -> metrics.restrictions.labelValues("granted").inc();
+          case RESTRICT -> metrics.restrictions.labelValues("restricted").inc();
+          case ROTATE_SUB_KEYS -> {
+            long current = status.getSubKeyEpoch() == null ? 0 : status.getSubKeyEpoch();
+            status.setPendingSubKeyEpoch(current + 1); // phase one, stored with this status
+            status.setRestartedGeneration(generation);
+          }
+          case REVOKE_SUBTREE -> {
+            metrics.revocations.labelValues("SecureInstance").inc();
+            delete = true;
+          }
+          case REKEY_UNDER_GROUP -> metrics.rotations.labelValues("move", "success").inc();
+        }
+      }
+      events.normal(si, reason(t), t.description());
+    }
+    return delete;
+  }
+
+  /**
+   * Phase two of a sub-key rotation: done when every agent that enrolled has acknowledged the new
+   * epoch (agents that never enrolled hold no key to retire). Gives up after two minutes.
+   */
+  private boolean completeRotation(SecureInstance si, SecureInstanceStatus status) {
+    Long pending = status.getPendingSubKeyEpoch();
+    if (pending == null) {
+      return false;
+    }
+    boolean acknowledged =
+        status.getAgents().stream()
+            .filter(a -> a.getLastSeen() != null)
+            .allMatch(a -> pending.equals(a.getEpoch()));
+    if (acknowledged) {
+      status.setSubKeyEpoch(pending);
+      status.setPendingSubKeyEpoch(null);
+      metrics.rotations.labelValues("subkey", "success").inc();
+      return true;
+    }
+    Instant since = Instant.parse(status.getTimestamps().getChanged());
+    if (since.plus(Duration.ofMinutes(2)).isBefore(Instant.now())) {
+      status.setPendingSubKeyEpoch(null);
+      metrics.rotations.labelValues("subkey", "failure").inc();
+      return false;
+    }
+    throw new ChainProblem(
+        "RotationPending", "waiting for agents to acknowledge sub-key epoch " + pending);
+  }
+
+  private static String reason(Transition t) {
+    return switch (t.row().state()) {
+      case Running ->
+          t.actions().contains(KeyAction.REKEY_UNDER_GROUP) ? "MovedGroup" : "KeysGranted";
+      case Paused, Stopped ->
+          t.actions().contains(KeyAction.REKEY_UNDER_GROUP) ? "MovedGroup" : "KeysRestricted";
+      case Restart -> "SubKeysRotating";
+      case Deleted -> "KeysRevoked";
+    };
+  }
+
+  /** Agents: the pods the selector matches, with stable agent numbers and current key IDs. */
+  private void refreshAgents(
+      SecureInstance si, SecureInstanceStatus status, OpenChain open, KeyChain chain) {
+    Map<String, AgentStatus> known = new HashMap<>();
+    for (AgentStatus a : status.getAgents()) {
+      known.put(a.getPod(), a);
+    }
+    int nextNumber =
+        status.getAgents().stream()
+                .mapToInt(a -> a.getAgentNumber() == null ? 0 : a.getAgentNumber())
+                .max()
+                .orElse(0)
+            + 1;
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace(si.getMetadata().getNamespace())
+            .withLabelSelector(si.getSpec().getSelector())
+            .list()
+            .getItems();
+    pods.sort(
+        Comparator.comparing(
+            p -> p.getMetadata().getCreationTimestamp() + p.getMetadata().getName()));
+    SubKeySize size =
+        SubKeySize.ofBits(
+            chain.getSpec().getSubKeyBits() == null ? 128 : chain.getSpec().getSubKeyBits());
+    boolean restricted = Boolean.TRUE.equals(status.getRestricted());
+    List<AgentStatus> agents = new ArrayList<>();
+    for (Pod pod : pods) {
+      if (pod.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      AgentStatus a = known.getOrDefault(pod.getMetadata().getName(), new AgentStatus());
+      a.setPod(pod.getMetadata().getName());
+      if (a.getAgentNumber() == null) {
+        a.setAgentNumber(nextNumber++);
+      }
+      a.setRestricted(restricted);
+      if (restricted) {
+        a.setKeyId(null);
+      } else {
+        try (ChainKey key =
+            open.subKey(
+                si.getSpec().getClusterGroup(),
+                status.getGroupEpoch(),
+                AgentIdentity.of(si, pod),
+                status.getSubKeyEpoch(),
+                size)) {
+          a.setKeyId(key.keyId().hex());
+        }
+      }
+      agents.add(a);
+    }
+    status.setAgents(agents);
+    status.setAgentCount(agents.size());
+  }
+
+  static Optional<AuthorizationRow> row(SecureInstanceStatus status) {
+    if (status.getState() == null || status.getTimestamps() == null) {
+      return Optional.empty();
+    }
+    TimestampsStatus t = status.getTimestamps();
+    return Optional.of(
+        new AuthorizationRow(
+            status.getState(),
+            Boolean.TRUE.equals(status.getRestricted()),
+            status.getClusterGroup(),
+            new Timestamps(
+                instant(t.getCreated()),
+                instant(t.getChanged()),
+                instant(t.getDeleted()),
+                instant(t.getMoved()),
+                instant(t.getLast()))));
+  }
+
+  private static void write(SecureInstanceStatus status, AuthorizationRow row) {
+    status.setState(row.state());
+    status.setRestricted(row.restricted());
+    status.setClusterGroup(row.clusterGroup());
+    TimestampsStatus t = new TimestampsStatus();
+    t.setCreated(text(row.timestamps().created()));
+    t.setChanged(text(row.timestamps().changed()));
+    t.setDeleted(text(row.timestamps().deleted()));
+    t.setMoved(text(row.timestamps().moved()));
+    t.setLast(text(row.timestamps().last()));
+    status.setTimestamps(t);
+  }
+
+  private static Instant instant(String text) {
+    return text == null ? null : Instant.parse(text);
+  }
+
+  private static String text(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+
+  static SecureInstance statusOnly(SecureInstance si, SecureInstanceStatus status) {
+    SecureInstance patch = new SecureInstance();
+    patch.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(si.getMetadata().getName())
+            .withNamespace(si.getMetadata().getNamespace())
+            .build());
+    patch.setStatus(status);
+    return patch;
+  }
+
+  @Override
+  public DeleteControl cleanup(SecureInstance si, Context<SecureInstance> context) {
+    metrics.revocations.labelValues("SecureInstance").inc();
+    events.normal(si, "KeysRevoked", "instance deleted: every key below it is revoked");
+    return DeleteControl.defaultDelete();
+  }
+}
