@@ -25,10 +25,12 @@ say "building keychain-operator (./mvnw install -DskipTests)"
 ./mvnw -B -q install -DskipTests
 
 kubectl_bin="$(command -v kubectl || true)"
+embedded=false
 if [ -n "$kubectl_bin" ] && cluster_reachable "$kubectl_bin"; then
   say "using the configured cluster: $("$kubectl_bin" config current-context 2>/dev/null || echo "$KUBECONFIG")"
 else
   say "no reachable cluster configured; starting the embedded local control plane"
+  embedded=true
   bin_dir="$(bash kind-test/local/build-k8s-binaries.sh)"
   kubectl_bin="$bin_dir/kubectl"
   ./mvnw -B -q -pl testing/control-plane dependency:build-classpath \
@@ -49,7 +51,35 @@ else
   say "local control plane ready; in another shell: export KUBECONFIG=$KUBECONFIG; $kubectl_bin get ns"
 fi
 
-say "starting the operator (Ctrl-C to stop)"
-java ${JAVA_OPTS:-} -jar operator/target/quarkus-app/quarkus-run.jar &
+say "installing the CRDs (kubectl apply --server-side -f crds/)"
+"$kubectl_bin" apply --server-side --force-conflicts -f crds/ >/dev/null
+"$kubectl_bin" wait --for=condition=Established --timeout=60s -f crds/ >/dev/null
+
+say "starting the operator (log: $STATE/operator.log; Ctrl-C stops everything)"
+mkdir -p "$STATE"
+java ${JAVA_OPTS:-} -jar operator/target/quarkus-app/quarkus-run.jar > "$STATE/operator.log" 2>&1 &
 pids+=($!)
-wait "${pids[-1]}"
+operator_pid=$!
+for _ in $(seq 1 120); do
+  grep -q "Starting operator" "$STATE/operator.log" 2>/dev/null && break
+  kill -0 "$operator_pid" 2>/dev/null || { cat "$STATE/operator.log" >&2; exit 1; }
+  sleep 0.5
+done
+
+if [ "$embedded" = true ] || [ "${KEYCHAIN_APPLY_EXAMPLES:-}" = 1 ]; then
+  say "applying examples/ (a demo namespace, tenant share, KeyChain and SecureInstance)"
+  "$kubectl_bin" apply -f examples/ >/dev/null
+  "$kubectl_bin" -n keychain-demo wait --for=condition=Ready --timeout=60s keychain/tenant-a secureinstance/web >/dev/null \
+    || say "examples not Ready yet; see $STATE/operator.log"
+  "$kubectl_bin" -n keychain-demo get keychains,secureinstances -o wide
+fi
+cat >&2 <<EOF_HELP
+==> the operator is running. Look around in another shell:
+      export KUBECONFIG=${KUBECONFIG:-~/.kube/config}
+      $kubectl_bin -n keychain-demo get keychains,secureinstances -o wide
+      $kubectl_bin -n keychain-demo get keychain tenant-a -o jsonpath='{.status}'
+      $kubectl_bin -n keychain-demo patch secureinstance web --type merge -p '{"spec":{"state":"Paused"}}'
+      $kubectl_bin -n keychain-demo get events --sort-by=.lastTimestamp
+      curl -s localhost:8080/metrics | grep keychain_
+EOF_HELP
+wait "$operator_pid"

@@ -191,13 +191,7 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
               problem.getMessage(),
               chain.getMetadata().getGeneration()));
       boolean alreadyReported =
-          previous.getConditions() != null
-              && previous.getConditions().stream()
-                  .anyMatch(
-                      c ->
-                          Conditions.READY.equals(c.getType())
-                              && "False".equals(c.getStatus())
-                              && problem.reason().equals(c.getReason()));
+          Conditions.isFalseFor(previous.getConditions(), Conditions.READY, problem.reason());
       if (!alreadyReported) {
         events.warning(chain, problem.reason(), problem.getMessage());
       }

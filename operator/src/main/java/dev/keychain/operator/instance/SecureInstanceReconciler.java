@@ -190,6 +190,9 @@ public class SecureInstanceReconciler
       }
       metrics.reconciles.labelValues("SecureInstance", "success").inc();
     } catch (ChainProblem problem) {
+      if (!Conditions.isFalseFor(status.getConditions(), Conditions.READY, problem.reason())) {
+        events.warning(si, problem.reason(), problem.getMessage());
+      }
       status.setConditions(
           Conditions.set(
               status.getConditions(),
@@ -198,7 +201,6 @@ public class SecureInstanceReconciler
               problem.reason(),
               problem.getMessage(),
               generation));
-      events.warning(si, problem.reason(), problem.getMessage());
       metrics.reconciles.labelValues("SecureInstance", "problem").inc();
       next = RETRY;
     } catch (IllegalTransitionException e) {

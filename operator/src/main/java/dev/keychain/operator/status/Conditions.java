@@ -51,6 +51,17 @@ public final class Conditions {
     return next;
   }
 
+  /** Whether {@code type} is already False for {@code reason} (so the problem was reported). */
+  public static boolean isFalseFor(List<Condition> conditions, String type, String reason) {
+    return conditions != null
+        && conditions.stream()
+            .anyMatch(
+                c ->
+                    type.equals(c.getType())
+                        && "False".equals(c.getStatus())
+                        && reason.equals(c.getReason()));
+  }
+
   public static boolean isTrue(List<Condition> conditions, String type) {
     return conditions != null
         && conditions.stream()

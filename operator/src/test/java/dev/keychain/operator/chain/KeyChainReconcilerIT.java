@@ -184,6 +184,39 @@ class KeyChainReconcilerIT {
   }
 
   @Test
+  void metricsEndpointCountsReconcilesAndRotations() {
+    String ns = LocalControlPlaneResource.newNamespace("kc-metrics");
+    createReadyChain(ns, "A");
+    RotationSpec rotation = new RotationSpec();
+    rotation.setRequestId("metrics");
+    client
+        .resources(KeyChain.class)
+        .inNamespace(ns)
+        .withName("tenant")
+        .edit(
+            kc -> {
+              kc.getSpec().setRotation(rotation);
+              return kc;
+            });
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> "metrics".equals(get(ns, "tenant").getStatus().getLastRotationRequestId()));
+    String body =
+        io.restassured.RestAssured.get("/metrics").then().statusCode(200).extract().asString();
+    assertTrue(
+        body.contains("keychain_reconciles_total{kind=\"KeyChain\",result=\"success\"}"), body);
+    assertTrue(body.contains("keychain_rotations_total{level=\"group\",result=\"success\"}"), body);
+    assertTrue(
+        body.contains(
+            "keychain_group_key_epoch_age_seconds{chain=\"tenant\",group=\"A\",namespace=\""
+                + ns
+                + "\"}"),
+        body);
+    String session = get(ns, "tenant").getStatus().getSessionNumber();
+    assertFalse(body.contains(session), "metrics name no keys, not even IDs of session keys");
+  }
+
+  @Test
   void newKekVersionRewrapsTheSealedKeysWithoutChangingThem() {
     String ns = LocalControlPlaneResource.newNamespace("kc-rewrap");
     createReadyChain(ns, "A");
