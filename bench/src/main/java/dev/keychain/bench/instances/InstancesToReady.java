@@ -1,0 +1,265 @@
+package dev.keychain.bench.instances;
+
+import dev.keychain.testing.controlplane.LocalControlPlane;
+import dev.keychain.testing.fixtures.FreePorts;
+import dev.keychain.testing.fixtures.ManagedProcess;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
+
+/**
+ * Load driver: how long N SecureInstances take to become Ready with the operator running against
+ * the local control plane (target: 1,000 in < 60 s), and how that grows with N. Reference from the
+ * same run: creating N plain ConfigMaps with the same client parallelism (the API server's own
+ * write throughput), so the ratio says what the operator adds.
+ *
+ * <p>Usage: {@code bench/run-instances.sh [N ...]} (default 100 1000).
+ */
+public final class InstancesToReady {
+  private static final int CLIENT_THREADS = 8;
+  private static final ResourceDefinitionContext KEYCHAINS = context("KeyChain", "keychains");
+  private static final ResourceDefinitionContext INSTANCES =
+      context("SecureInstance", "secureinstances");
+
+  private InstancesToReady() {}
+
+  private static ResourceDefinitionContext context(String kind, String plural) {
+    return new ResourceDefinitionContext.Builder()
+        .withGroup("keychain.dev")
+        .withVersion("v1alpha1")
+        .withKind(kind)
+        .withPlural(plural)
+        .withNamespaced(true)
+        .build();
+  }
+
+  public static void main(String[] args) throws Exception {
+    List<Integer> sizes = new ArrayList<>();
+    for (String a : args) {
+      sizes.add(Integer.parseInt(a));
+    }
+    if (sizes.isEmpty()) {
+      sizes = List.of(100, 1000);
+    }
+    Path root = Path.of("").toAbsolutePath();
+    Path operatorJar = root.resolve("operator/target/quarkus-app/quarkus-run.jar");
+    if (!Files.exists(operatorJar)) {
+      throw new IllegalStateException("build the operator first: " + operatorJar + " is missing");
+    }
+    try (LocalControlPlane plane =
+        LocalControlPlane.start(LocalControlPlane.Options.withControllerManager())) {
+      try (var files = Files.list(root.resolve("crds"))) {
+        for (Path crd : files.filter(f -> f.toString().endsWith(".yml")).sorted().toList()) {
+          try (InputStream in = Files.newInputStream(crd)) {
+            plane.installCrd(
+                plane.client().apiextensions().v1().customResourceDefinitions().load(in).item());
+          }
+        }
+      }
+      Path work = Files.createTempDirectory("keychain-bench-");
+      int port = FreePorts.loopback();
+      try (ManagedProcess operator =
+          ManagedProcess.start(
+              "operator",
+              List.of("java", "-jar", operatorJar.toString()),
+              work,
+              Map.of(
+                  "KUBECONFIG", plane.kubeconfig().toString(),
+                  "QUARKUS_HTTP_PORT", Integer.toString(port),
+                  "QUARKUS_LOG_LEVEL", "WARN"))) {
+        operator.awaitReady(Duration.ofSeconds(60), () -> healthy(port));
+        System.out.println();
+        System.out.println(
+            "== SecureInstances to Ready (operator + local control plane, 2 cores) ==");
+        System.out.printf(
+            Locale.ROOT,
+            "%6s | %10s | %12s | %22s | %6s%n",
+            "N",
+            "to Ready",
+            "per instance",
+            "reference: N ConfigMaps",
+            "ratio");
+        for (int n : sizes) {
+          run(plane, n);
+        }
+      }
+    }
+  }
+
+  private static void run(LocalControlPlane plane, int n) throws Exception {
+    KubernetesClient client = plane.client();
+    String ns = plane.newNamespace("bench-" + n);
+    byte[] share = new byte[32];
+    new SecureRandom().nextBytes(share);
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("share")
+                .withNamespace(ns)
+                .endMetadata()
+                .addToData("share", Base64.getEncoder().encodeToString(share))
+                .build())
+        .create();
+    client
+        .genericKubernetesResources(KEYCHAINS)
+        .inNamespace(ns)
+        .resource(
+            resource(
+                "KeyChain",
+                ns,
+                "tenant",
+                Map.of(
+                    "tenantShareSecretRef", Map.of("name", "share", "key", "share"),
+                    "groups", List.of(Map.of("name", "A"), Map.of("name", "B")))))
+        .create();
+    waitUntil(
+        () ->
+            readyCount(
+                    client.genericKubernetesResources(KEYCHAINS).inNamespace(ns).list().getItems())
+                == 1);
+
+    long refStart = System.nanoTime();
+    parallel(
+        n,
+        i ->
+            client
+                .configMaps()
+                .inNamespace(ns)
+                .resource(
+                    new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName("ref-" + i)
+                        .endMetadata()
+                        .addToData("k", "v")
+                        .build())
+                .create());
+    double reference = (System.nanoTime() - refStart) / 1e9;
+
+    long start = System.nanoTime();
+    parallel(
+        n,
+        i ->
+            client
+                .genericKubernetesResources(INSTANCES)
+                .inNamespace(ns)
+                .resource(
+                    resource(
+                        "SecureInstance",
+                        ns,
+                        "app-" + i,
+                        Map.of(
+                            "keyChain",
+                            "tenant",
+                            "clusterGroup",
+                            i % 2 == 0 ? "A" : "B",
+                            "selector",
+                            Map.of("matchLabels", Map.of("app", "app-" + i)))))
+                .create());
+    waitUntil(
+        () ->
+            readyCount(
+                    client.genericKubernetesResources(INSTANCES).inNamespace(ns).list().getItems())
+                == n);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "%6d | %8.2f s | %9.2f ms | %20.2f s | %5.1fx%n",
+        n,
+        seconds,
+        1000 * seconds / n,
+        reference,
+        seconds / reference);
+  }
+
+  private static boolean healthy(int port) {
+    try {
+      return java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 200;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static GenericKubernetesResource resource(
+      String kind, String ns, String name, Map<String, Object> spec) {
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion("keychain.dev/v1alpha1")
+        .withKind(kind)
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .endMetadata()
+        .addToAdditionalProperties("spec", spec)
+        .build();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static long readyCount(List<GenericKubernetesResource> items) {
+    return items.stream()
+        .filter(
+            r -> {
+              Object status = r.getAdditionalProperties().get("status");
+              if (!(status instanceof Map<?, ?> s)
+                  || !(s.get("conditions") instanceof List<?> cs)) {
+                return false;
+              }
+              return cs.stream()
+                  .map(c -> (Map<String, Object>) c)
+                  .anyMatch(c -> "Ready".equals(c.get("type")) && "True".equals(c.get("status")));
+            })
+        .count();
+  }
+
+  private static void parallel(int n, IntConsumer task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(CLIENT_THREADS);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int index = i;
+        futures.add(pool.submit(() -> task.accept(index)));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not Ready within 10 minutes");
+      }
+      Thread.sleep(200);
+    }
+  }
+}
