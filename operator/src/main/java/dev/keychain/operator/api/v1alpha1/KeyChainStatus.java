@@ -2,16 +2,12 @@ package dev.keychain.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
 /** What the operator observed and did; key IDs and epochs only, never keys. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class KeyChainStatus {
-  private Long observedGeneration;
-  private List<Condition> conditions = new ArrayList<>();
-
+public class KeyChainStatus extends ObservedStatus {
   @JsonPropertyDescription("H(Sk): the session key's ID (seed 000's session number).")
   private String sessionNumber;
 
@@ -28,22 +24,6 @@ public class KeyChainStatus {
 
   @JsonPropertyDescription("The last rotation.requestId acted on.")
   private String lastRotationRequestId;
-
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
-
-  public List<Condition> getConditions() {
-    return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
 
   public String getSessionNumber() {
     return sessionNumber;

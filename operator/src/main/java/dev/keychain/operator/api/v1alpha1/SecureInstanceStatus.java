@@ -3,16 +3,12 @@ package dev.keychain.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.keychain.core.lifecycle.InstanceState;
-import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The instance's row of the authorization table, as observed. Key IDs and epochs only. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class SecureInstanceStatus {
-  private Long observedGeneration;
-  private List<Condition> conditions = new ArrayList<>();
-
+public class SecureInstanceStatus extends ObservedStatus {
   @JsonPropertyDescription("H(Sk) of the chain the instance's keys come from.")
   private String sessionNumber;
 
@@ -39,22 +35,6 @@ public class SecureInstanceStatus {
   private Integer agentCount;
   private List<AgentStatus> agents = new ArrayList<>();
   private TimestampsStatus timestamps;
-
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
-
-  public List<Condition> getConditions() {
-    return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
 
   public String getSessionNumber() {
     return sessionNumber;
