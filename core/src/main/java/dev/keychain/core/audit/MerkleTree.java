@@ -1,0 +1,162 @@
+package dev.keychain.core.audit;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An append-only Merkle tree (RFC 9162) that keeps the hash of every perfect, aligned subtree:
+ * level {@code l} holds the hashes of the subtrees covering leaves {@code [j*2^l, (j+1)*2^l)}.
+ * Appending costs O(1) amortised; the root of any prefix, an inclusion proof or a consistency proof
+ * costs O(log^2 n) hash lookups and at most O(log n) hash computations, wherever in the tree the
+ * leaves lie. Memory: about 64 bytes a leaf. Not thread-safe.
+ */
+public final class MerkleTree {
+  private final List<HashArray> levels = new ArrayList<>();
+
+  public MerkleTree() {
+    levels.add(new HashArray());
+  }
+
+  public long size() {
+    return levels.get(0).size();
+  }
+
+  /** Appends a leaf by its hash (see {@link MerkleHashes#leaf}); returns its index. */
+  public long appendLeafHash(byte[] leafHash) {
+    long index = size();
+    levels.get(0).add(leafHash);
+    byte[] carry = leafHash;
+    long position = index;
+    for (int level = 0; (position & 1) == 1; level++) {
+      byte[] left = levels.get(level).get(position - 1);
+      carry = MerkleHashes.node(left, carry);
+      if (levels.size() == level + 1) {
+        levels.add(new HashArray());
+      }
+      levels.get(level + 1).add(carry);
+      position >>= 1;
+    }
+    return index;
+  }
+
+  public byte[] leafHash(long index) {
+    return levels.get(0).get(index);
+  }
+
+  /** The root of the first {@code n} leaves. */
+  public byte[] root(long n) {
+    checkSize(n);
+    return n == 0 ? MerkleHashes.empty() : hash(0, n);
+  }
+
+  public byte[] root() {
+    return root(size());
+  }
+
+  /** MTH of leaves [start, end); start is aligned as RFC 9162's recursion guarantees. */
+  private byte[] hash(long start, long end) {
+    long n = end - start;
+    if (Long.bitCount(n) == 1 && start % n == 0) {
+      int level = Long.numberOfTrailingZeros(n);
+      return levels.get(level).get(start >> level);
+    }
+    long k = MerkleHashes.split(n);
+    return MerkleHashes.node(hash(start, start + k), hash(start + k, end));
+  }
+
+  /**
+   * Audit path of leaf {@code index} in the tree of the first {@code n} leaves (RFC 9162 2.1.3).
+   */
+  public List<byte[]> inclusionProof(long index, long n) {
+    checkSize(n);
+    if (index < 0 || index >= n) {
+      throw new IllegalArgumentException("leaf " + index + " is not in a tree of " + n);
+    }
+    List<byte[]> proof = new ArrayList<>();
+    path(index, 0, n, proof);
+    return proof;
+  }
+
+  private void path(long m, long start, long end, List<byte[]> out) {
+    long n = end - start;
+    if (n <= 1) {
+      return;
+    }
+    long k = MerkleHashes.split(n);
+    if (m < k) {
+      path(m, start, start + k, out);
+      out.add(hash(start + k, end));
+    } else {
+      path(m - k, start + k, end, out);
+      out.add(hash(start, start + k));
+    }
+  }
+
+  /** Proof that the tree of {@code m} leaves is a prefix of that of {@code n} (RFC 9162 2.1.4). */
+  public List<byte[]> consistencyProof(long m, long n) {
+    checkSize(n);
+    if (m < 0 || m > n) {
+      throw new IllegalArgumentException("cannot prove " + m + " is a prefix of " + n);
+    }
+    List<byte[]> proof = new ArrayList<>();
+    if (m > 0 && m < n) {
+      subproof(m, 0, n, true, proof);
+    }
+    return proof;
+  }
+
+  private void subproof(long m, long start, long end, boolean complete, List<byte[]> out) {
+    long n = end - start;
+    if (m == n) {
+      if (!complete) {
+        out.add(hash(start, end));
+      }
+      return;
+    }
+    long k = MerkleHashes.split(n);
+    if (m <= k) {
+      subproof(m, start, start + k, complete, out);
+      out.add(hash(start + k, end));
+    } else {
+      subproof(m - k, start + k, end, false, out);
+      out.add(hash(start, start + k));
+    }
+  }
+
+  private void checkSize(long n) {
+    if (n < 0 || n > size()) {
+      throw new IllegalArgumentException("tree has " + size() + " leaves, not " + n);
+    }
+  }
+
+  /** A growable array of 32-byte hashes in chunks, addressable by long. */
+  static final class HashArray {
+    private static final int CHUNK = 1 << 15; // hashes per chunk (1 MiB)
+    private final List<byte[]> chunks = new ArrayList<>();
+    private long size;
+
+    void add(byte[] hash) {
+      int offset = (int) (size % CHUNK) * MerkleHashes.SIZE;
+      if (offset == 0) {
+        chunks.add(new byte[CHUNK * MerkleHashes.SIZE]);
+      }
+      System.arraycopy(hash, 0, chunks.get(chunks.size() - 1), offset, MerkleHashes.SIZE);
+      size++;
+    }
+
+    byte[] get(long index) {
+      byte[] out = new byte[MerkleHashes.SIZE];
+      System.arraycopy(
+          chunks.get((int) (index / CHUNK)),
+          (int) (index % CHUNK) * MerkleHashes.SIZE,
+          out,
+          0,
+          MerkleHashes.SIZE);
+      return out;
+    }
+
+    long size() {
+      return size;
+    }
+  }
+}
