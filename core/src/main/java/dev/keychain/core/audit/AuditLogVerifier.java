@@ -1,0 +1,148 @@
+package dev.keychain.core.audit;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Optional;
+
+/**
+ * Verifies a copied log with K_0: every checkpoint must come in key order, cover exactly the
+ * records before it, carry their Merkle root, and be MACed with its K_i. Detects the attack classes
+ * of seed 003's Table 2: a modified or reordered record (root mismatch at the next checkpoint), an
+ * inserted or deleted record (size mismatch), a replaced or forged checkpoint, or one MACed with a
+ * reused or future key (MAC or key-order mismatch), and truncation against a trusted head (e.g. the
+ * last checkpoint in the AuditLog status).
+ */
+public final class AuditLogVerifier {
+  private AuditLogVerifier() {}
+
+  /** The outcome: counts, and the first problem in words (empty when the log verifies). */
+  public record Report(long records, long checkpoints, Optional<String> problem, String tornTail) {
+    public boolean ok() {
+      return problem.isEmpty();
+    }
+  }
+
+  public static Report verify(Path dir, byte[] k0, Optional<Checkpoint> trustedHead) {
+    LogFrames.Scan scan;
+    try {
+      scan = LogFrames.scan(dir);
+    } catch (AuditLogException e) {
+      return new Report(0, 0, Optional.of(e.getMessage()), null);
+    } catch (IOException e) {
+      return new Report(0, 0, Optional.of("cannot read log: " + e.getMessage()), null);
+    }
+    MerkleTree tree = new MerkleTree();
+    long checkpoints = 0;
+    Checkpoint last = null;
+    try (EvolvingKey key = EvolvingKey.fromInitial(k0, 0)) {
+      for (LogFrames.Frame f : scan.frames()) {
+        if (f.type() == LogFrames.RECORD) {
+          tree.appendLeafHash(MerkleHashes.leaf(f.payload()));
+          continue;
+        }
+        if (f.type() != LogFrames.CHECKPOINT) {
+          return fail(tree, checkpoints, scan, "unknown frame type " + f.type() + at(f));
+        }
+        Checkpoint c;
+        try {
+          c = CheckpointCodec.decode(f.payload());
+        } catch (IllegalArgumentException e) {
+          return fail(
+              tree, checkpoints, scan, "checkpoint #" + checkpoints + " is malformed" + at(f));
+        }
+        String name = "checkpoint #" + checkpoints + " (size " + c.treeSize() + ")";
+        if (c.keyIndex() != key.index()) {
+          return fail(
+              tree,
+              checkpoints,
+              scan,
+              name
+                  + " claims key K_"
+                  + c.keyIndex()
+                  + " where K_"
+                  + key.index()
+                  + " is due"
+                  + " (a replaced, replayed or forged checkpoint)"
+                  + at(f));
+        }
+        if (!key.verify(c.macInput(), c.mac())) {
+          return fail(
+              tree,
+              checkpoints,
+              scan,
+              name
+                  + " MAC does not verify with K_"
+                  + key.index()
+                  + " (checkpoint altered or forged)"
+                  + at(f));
+        }
+        if (c.treeSize() != tree.size()) {
+          return fail(
+              tree,
+              checkpoints,
+              scan,
+              name
+                  + " covers "
+                  + c.treeSize()
+                  + " records but "
+                  + tree.size()
+                  + " precede it (records inserted or deleted since checkpoint #"
+                  + (checkpoints - 1)
+                  + ")"
+                  + at(f));
+        }
+        if (!MessageDigest.isEqual(c.root(), tree.root())) {
+          long from = last == null ? 0 : last.treeSize();
+          return fail(
+              tree,
+              checkpoints,
+              scan,
+              name
+                  + " root does not match records "
+                  + from
+                  + ".."
+                  + (c.treeSize() - 1)
+                  + " (a record among them was modified or reordered)"
+                  + at(f));
+        }
+        last = c;
+        checkpoints++;
+        key.evolve();
+      }
+    }
+    if (trustedHead.isPresent()) {
+      Checkpoint head = trustedHead.get();
+      if (tree.size() < head.treeSize()) {
+        return fail(
+            tree,
+            checkpoints,
+            scan,
+            "log holds "
+                + tree.size()
+                + " records but the trusted head has "
+                + head.treeSize()
+                + " (truncated)");
+      }
+      if (!MessageDigest.isEqual(tree.root(head.treeSize()), head.root())) {
+        return fail(
+            tree,
+            checkpoints,
+            scan,
+            "the first "
+                + head.treeSize()
+                + " records do not match the trusted head's root"
+                + " (history rewritten)");
+      }
+    }
+    return new Report(tree.size(), checkpoints, Optional.empty(), scan.tornTail());
+  }
+
+  private static String at(LogFrames.Frame f) {
+    return " [segment " + f.segment() + " offset " + f.offset() + "]";
+  }
+
+  private static Report fail(MerkleTree tree, long checkpoints, LogFrames.Scan scan, String why) {
+    return new Report(tree.size(), checkpoints, Optional.of(why), scan.tornTail());
+  }
+}

@@ -1,0 +1,199 @@
+package dev.keychain.core.audit;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Appends records to the forward-secure log (seed 003, DESIGN.md section 5) and writes checkpoints:
+ * the Merkle root of all records so far, MACed with the current key K_i, after which the key
+ * evolves to K_{i+1} and K_i is erased.
+ *
+ * <p>Crash safety: a record is acknowledged once {@link #sync()} returns. On open, a torn last
+ * frame (a crash during a write) is cut off, so the log loses at most unacknowledged records and
+ * never ends in a frame that cannot be read. The evolved key is saved after its checkpoint is
+ * durable; if the process dies in between, {@link #open} sees the checkpoint made with the saved
+ * key and evolves it then. Not thread-safe.
+ */
+public final class AuditLogWriter implements AutoCloseable {
+  /** Where the current (sealed) key is kept between runs, e.g. a Secret or a file. */
+  public interface KeyStore {
+    /** Stores K_index; the caller wipes {@code key} afterwards. */
+    void store(long index, byte[] key);
+  }
+
+  private final Path dir;
+  private final long segmentBytes;
+  private final KeyStore keyStore;
+  private final MerkleTree tree;
+  private EvolvingKey key;
+  private FileChannel channel;
+  private int segment;
+  private long segmentLength;
+  private Checkpoint lastCheckpoint;
+  private long recordsSinceCheckpoint;
+
+  private AuditLogWriter(
+      Path dir, long segmentBytes, KeyStore keyStore, MerkleTree tree, EvolvingKey key) {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+    this.keyStore = keyStore;
+    this.tree = tree;
+    this.key = key;
+  }
+
+  /**
+   * Opens (or creates) the log in {@code dir} with the current key (K_i as last stored; K_0 for a
+   * new log). Recovers from a torn tail and from a crash between a checkpoint and its key update.
+   */
+  public static AuditLogWriter open(
+      Path dir, EvolvingKey currentKey, KeyStore keyStore, long segmentBytes) {
+    try {
+      Files.createDirectories(dir);
+      LogFrames.Scan scan = LogFrames.scan(dir);
+      MerkleTree tree = new MerkleTree();
+      Checkpoint last = null;
+      long since = 0;
+      for (LogFrames.Frame f : scan.frames()) {
+        if (f.type() == LogFrames.RECORD) {
+          tree.appendLeafHash(MerkleHashes.leaf(f.payload()));
+          since++;
+        } else if (f.type() == LogFrames.CHECKPOINT) {
+          last = CheckpointCodec.decode(f.payload());
+          since = 0;
+        }
+      }
+      AuditLogWriter writer = new AuditLogWriter(dir, segmentBytes, keyStore, tree, currentKey);
+      writer.lastCheckpoint = last;
+      writer.recordsSinceCheckpoint = since;
+      long expectedIndex = last == null ? 0 : last.keyIndex() + 1;
+      if (currentKey.index() == expectedIndex - 1) {
+        // The last checkpoint was written with this key, but the evolved key was never stored.
+        writer.evolveAndStore();
+      } else if (currentKey.index() != expectedIndex) {
+        throw new AuditLogException(
+            AuditLogException.Kind.KEY_MISMATCH,
+            "the stored audit key is K_"
+                + currentKey.index()
+                + " but the log's next checkpoint needs K_"
+                + expectedIndex);
+      }
+      writer.segment = scan.lastSegment();
+      Path file = LogFrames.segment(dir, writer.segment);
+      writer.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (scan.tornTail() != null) {
+        writer.channel.truncate(scan.validLength());
+        writer.channel.force(true);
+      }
+      writer.segmentLength = writer.channel.size();
+      writer.channel.position(writer.segmentLength);
+      return writer;
+    } catch (IOException e) {
+      throw new AuditLogException(AuditLogException.Kind.IO, "cannot open audit log in " + dir, e);
+    }
+  }
+
+  public long size() {
+    return tree.size();
+  }
+
+  public Optional<Checkpoint> lastCheckpoint() {
+    return Optional.ofNullable(lastCheckpoint);
+  }
+
+  public long recordsSinceCheckpoint() {
+    return recordsSinceCheckpoint;
+  }
+
+  /** Appends one record (written, not yet durable); returns its index. */
+  public long append(byte[] record) {
+    write(LogFrames.encode(LogFrames.RECORD, record));
+    recordsSinceCheckpoint++;
+    return tree.appendLeafHash(MerkleHashes.leaf(record));
+  }
+
+  /** Makes every appended record durable (acknowledged). */
+  public void sync() {
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      throw new AuditLogException(AuditLogException.Kind.IO, "cannot sync audit log", e);
+    }
+  }
+
+  /** Writes a checkpoint of everything appended so far, then evolves the key. */
+  public Checkpoint checkpoint(long timestampMillis) {
+    Checkpoint unsigned =
+        new Checkpoint(tree.size(), tree.root(), key.index(), timestampMillis, new byte[32]);
+    Checkpoint signed =
+        new Checkpoint(
+            unsigned.treeSize(),
+            unsigned.root(),
+            unsigned.keyIndex(),
+            timestampMillis,
+            key.mac(unsigned.macInput()));
+    write(LogFrames.encode(LogFrames.CHECKPOINT, CheckpointCodec.encode(signed)));
+    sync();
+    lastCheckpoint = signed;
+    recordsSinceCheckpoint = 0;
+    evolveAndStore();
+    return signed;
+  }
+
+  private void evolveAndStore() {
+    key.evolve();
+    byte[] copy = key.copyForSealing();
+    try {
+      keyStore.store(key.index(), copy);
+    } finally {
+      Arrays.fill(copy, (byte) 0);
+    }
+  }
+
+  /** The Merkle tree over the records (for proofs). */
+  public MerkleTree tree() {
+    return tree;
+  }
+
+  private void write(byte[] frame) {
+    try {
+      if (segmentLength > 0 && segmentLength + frame.length > segmentBytes) {
+        channel.force(true);
+        channel.close();
+        segment++;
+        channel =
+            FileChannel.open(
+                LogFrames.segment(dir, segment),
+                StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        segmentLength = 0;
+      }
+      ByteBuffer buffer = ByteBuffer.wrap(frame);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      segmentLength += frame.length;
+    } catch (IOException e) {
+      throw new AuditLogException(AuditLogException.Kind.IO, "cannot append to audit log", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (channel != null && channel.isOpen()) {
+        channel.force(true);
+        channel.close();
+      }
+    } catch (IOException e) {
+      throw new AuditLogException(AuditLogException.Kind.IO, "cannot close audit log", e);
+    } finally {
+      key.close();
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package dev.keychain.core.audit;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The on-disk framing of the log: segment files {@code segment-<n>.log}, each a sequence of frames
+ * {@code [u32 length][u8 type][payload][u32 CRC-32C of type and payload]}. The CRC only detects
+ * torn or garbled writes; integrity against an attacker comes from the Merkle root and the MACs.
+ */
+final class LogFrames {
+  static final byte RECORD = 1;
+  static final byte CHECKPOINT = 2;
+  static final int MAX_PAYLOAD = 16 * 1024 * 1024;
+
+  private LogFrames() {}
+
+  record Frame(byte type, byte[] payload, int segment, long offset) {}
+
+  /** What a scan found: good frames, and where the valid data ends if a torn tail follows. */
+  record Scan(List<Frame> frames, int lastSegment, long validLength, String tornTail) {}
+
+  static Path segment(Path dir, int n) {
+    return dir.resolve(String.format("segment-%06d.log", n));
+  }
+
+  static List<Path> segments(Path dir) throws IOException {
+    List<Path> out = new ArrayList<>();
+    for (int n = 0; Files.exists(segment(dir, n)); n++) {
+      out.add(segment(dir, n));
+    }
+    return out;
+  }
+
+  static int segmentsCount(Path dir) {
+    try {
+      return segments(dir).size();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  static byte[] encode(byte type, byte[] payload) {
+    ByteBuffer b = ByteBuffer.allocate(4 + 1 + payload.length + 4);
+    b.putInt(payload.length).put(type).put(payload);
+    CRC32C crc = new CRC32C();
+    crc.update(type);
+    crc.update(payload);
+    b.putInt((int) crc.getValue());
+    return b.array();
+  }
+
+  /**
+   * Reads every segment. A frame that is cut short or fails its CRC at the very end of the last
+   * segment is a torn tail (a crash during an append); anywhere else it is corruption.
+   */
+  static Scan scan(Path dir) throws IOException {
+    List<Frame> frames = new ArrayList<>();
+    List<Path> segments = segments(dir);
+    int last = Math.max(0, segments.size() - 1);
+    long validLength = 0;
+    String torn = null;
+    for (int s = 0; s < segments.size(); s++) {
+      byte[] data = Files.readAllBytes(segments.get(s));
+      int pos = 0;
+      while (pos < data.length) {
+        String problem = null;
+        int length = -1;
+        if (data.length - pos < 9) {
+          problem = "incomplete frame header";
+        } else {
+          length = ByteBuffer.wrap(data, pos, 4).getInt();
+          if (length < 0 || length > MAX_PAYLOAD) {
+            problem = "frame length " + length + " out of range";
+          } else if (data.length - pos < 9 + length) {
+            problem = "frame cut short";
+          } else {
+            CRC32C crc = new CRC32C();
+            crc.update(data, pos + 4, 1 + length);
+            int stored = ByteBuffer.wrap(data, pos + 5 + length, 4).getInt();
+            if ((int) crc.getValue() != stored) {
+              problem = "frame checksum mismatch";
+            }
+          }
+        }
+        if (problem != null) {
+          String where = segments.get(s).getFileName() + " offset " + pos;
+          if (s == last && isTail(data, pos, length)) {
+            torn = problem + " at " + where;
+            validLength = pos;
+            return new Scan(frames, s, validLength, torn);
+          }
+          throw new AuditLogException(
+              AuditLogException.Kind.CORRUPT, "log is corrupt: " + problem + " at " + where);
+        }
+        byte[] payload = new byte[length];
+        System.arraycopy(data, pos + 5, payload, 0, length);
+        frames.add(new Frame(data[pos + 4], payload, s, pos));
+        pos += 9 + length;
+      }
+      validLength = data.length;
+    }
+    return new Scan(frames, last, validLength, torn);
+  }
+
+  /** Whether a bad frame at {@code pos} could be the last, torn write: nothing valid follows. */
+  private static boolean isTail(byte[] data, int pos, int length) {
+    return length < 0 || pos + 9L + length >= data.length;
+  }
+}

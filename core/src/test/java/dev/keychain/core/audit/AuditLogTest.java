@@ -1,0 +1,296 @@
+package dev.keychain.core.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The forward-secure log on real files, against every attack class of seed 003's Table 2. */
+class AuditLogTest {
+  @TempDir Path dir;
+  private byte[] k0;
+  private final List<byte[]> storedKeys = new ArrayList<>();
+  private final List<Long> storedIndexes = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    k0 = new byte[32];
+    new SecureRandom().nextBytes(k0);
+  }
+
+  private AuditLogWriter.KeyStore keyStore() {
+    return (index, key) -> {
+      storedIndexes.add(index);
+      storedKeys.add(key.clone());
+    };
+  }
+
+  private static byte[] record(int i) {
+    return ("{\"event\":\"KeyIssued\",\"seq\":" + i + ",\"keyId\":\"" + "ab".repeat(8) + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** 50 records with a checkpoint every 10; returns the last checkpoint. */
+  private Checkpoint writeLog(long segmentBytes) {
+    try (AuditLogWriter w =
+        AuditLogWriter.open(dir, EvolvingKey.fromInitial(k0, 0), keyStore(), segmentBytes)) {
+      Checkpoint last = null;
+      for (int i = 0; i < 50; i++) {
+        w.append(record(i));
+        if ((i + 1) % 10 == 0) {
+          last = w.checkpoint(1_000L + i);
+        }
+      }
+      return last;
+    }
+  }
+
+  private AuditLogVerifier.Report verify(Optional<Checkpoint> head) {
+    return AuditLogVerifier.verify(dir, k0, head);
+  }
+
+  private List<LogFrames.Frame> frames() throws IOException {
+    return new ArrayList<>(LogFrames.scan(dir).frames());
+  }
+
+  /** Rewrites the log as an attacker with write access would, with valid frame checksums. */
+  private void rewrite(List<LogFrames.Frame> frames) throws IOException {
+    for (Path p : LogFrames.segments(dir)) {
+      Files.delete(p);
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (LogFrames.Frame f : frames) {
+      out.writeBytes(LogFrames.encode(f.type(), f.payload()));
+    }
+    Files.write(LogFrames.segment(dir, 0), out.toByteArray());
+  }
+
+  private static LogFrames.Frame recordFrame(byte[] payload) {
+    return new LogFrames.Frame(LogFrames.RECORD, payload, 0, 0);
+  }
+
+  @Test
+  void intactLogVerifiesAcrossSegments() {
+    Checkpoint head = writeLog(700);
+    assertTrue(LogFrames.segmentsCount(dir) > 3, "several segments");
+    AuditLogVerifier.Report report = verify(Optional.of(head));
+    assertTrue(report.ok(), report.problem().orElse(""));
+    assertEquals(50, report.records());
+    assertEquals(5, report.checkpoints());
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), storedIndexes);
+  }
+
+  @Test
+  void modifiedRecordIsDetectedAndLocated() throws IOException {
+    writeLog(1 << 20);
+    List<LogFrames.Frame> frames = frames();
+    byte[] changed = frames.get(13).payload().clone();
+    changed[5] ^= 0x01;
+    frames.set(13, recordFrame(changed));
+    rewrite(frames);
+    String problem = verify(Optional.empty()).problem().orElseThrow();
+    assertTrue(
+        problem.contains("checkpoint #1 (size 20) root does not match records 10..19"), problem);
+  }
+
+  @Test
+  void flippedByteWithoutRecomputedChecksumIsReportedAsCorruption() throws IOException {
+    writeLog(1 << 20);
+    Path segment = LogFrames.segment(dir, 0);
+    byte[] data = Files.readAllBytes(segment);
+    data[100] ^= 0x40;
+    Files.write(segment, data);
+    String problem = verify(Optional.empty()).problem().orElseThrow();
+    assertTrue(problem.startsWith("log is corrupt:"), problem);
+    assertTrue(problem.contains("segment-000000.log offset"), problem);
+  }
+
+  @Test
+  void insertedRecordIsDetected() throws IOException {
+    writeLog(1 << 20);
+    List<LogFrames.Frame> frames = frames();
+    frames.add(25, recordFrame("{\"event\":\"forged\"}".getBytes(StandardCharsets.UTF_8)));
+    rewrite(frames);
+    String problem = verify(Optional.empty()).problem().orElseThrow();
+    assertTrue(
+        problem.contains("checkpoint #2 (size 30) covers 30 records but 31 precede it"), problem);
+  }
+
+  @Test
+  void deletedRecordIsDetected() throws IOException {
+    writeLog(1 << 20);
+    List<LogFrames.Frame> frames = frames();
+    frames.remove(0);
+    rewrite(frames);
+    String problem = verify(Optional.empty()).problem().orElseThrow();
+    assertTrue(
+        problem.contains("checkpoint #0 (size 10) covers 10 records but 9 precede it"), problem);
+  }
+
+  @Test
+  void reorderedRecordsAreDetected() throws IOException {
+    writeLog(1 << 20);
+    List<LogFrames.Frame> frames = frames();
+    LogFrames.Frame a = frames.get(34);
+    frames.set(34, frames.get(35));
+    frames.set(35, a);
+    rewrite(frames);
+    String problem = verify(Optional.empty()).problem().orElseThrow();
+    assertTrue(problem.contains("root does not match records 30..39"), problem);
+  }
+
+  @Test
+  void truncatedTailIsDetectedAgainstTheTrustedHead() throws IOException {
+    Checkpoint head = writeLog(1 << 20);
+    List<LogFrames.Frame> frames = frames();
+    rewrite(frames.subList(0, 33)); // up to and including checkpoint #2
+    assertTrue(verify(Optional.empty()).ok(), "the shorter log is consistent in itself");
+    String problem = verify(Optional.of(head)).problem().orElseThrow();
+    assertTrue(
+        problem.contains("log holds 30 records but the trusted head has 50 (truncated)"), problem);
+  }
+
+  @Test
+  void checkpointForgedWithTheCurrentKeyCannotRewriteThePast() throws IOException {
+    writeLog(1 << 20);
+    // The attacker takes the system now: he holds the current key K_5, not K_0..K_4.
+    byte[] stolen = storedKeys.get(storedKeys.size() - 1);
+    List<LogFrames.Frame> frames = frames();
+    byte[] changed = frames.get(3).payload().clone();
+    changed[0] ^= 0x02;
+    frames.set(3, recordFrame(changed));
+    MerkleTree tree = new MerkleTree();
+    for (int i = 0; i < 10; i++) {
+      tree.appendLeafHash(MerkleHashes.leaf(frames.get(i).payload()));
+    }
+    for (long claimedIndex : new long[] {0, 5}) {
+      Checkpoint unsigned = new Checkpoint(10, tree.root(), claimedIndex, 1009, new byte[32]);
+      byte[] mac = EvolvingKey.adopt(stolen.clone(), 5).mac(unsigned.macInput());
+      Checkpoint forged = new Checkpoint(10, tree.root(), claimedIndex, 1009, mac);
+      List<LogFrames.Frame> attacked = new ArrayList<>(frames);
+      attacked.set(
+          10, new LogFrames.Frame(LogFrames.CHECKPOINT, CheckpointCodec.encode(forged), 0, 0));
+      rewrite(attacked);
+      String problem = verify(Optional.empty()).problem().orElseThrow();
+      assertTrue(
+          claimedIndex == 0
+              ? problem.contains("checkpoint #0 (size 10) MAC does not verify with K_0")
+              : problem.contains("claims key K_5 where K_0 is due"),
+          problem);
+    }
+  }
+
+  @Test
+  void replacedCheckpointFromAnotherPositionIsDetected() throws IOException {
+    writeLog(1 << 20);
+    List<LogFrames.Frame> frames = frames();
+    LogFrames.Frame first = frames.get(10);
+    frames.set(21, first); // checkpoint #0 copied over checkpoint #1
+    rewrite(frames);
+    String problem = verify(Optional.empty()).problem().orElseThrow();
+    assertTrue(
+        problem.contains("checkpoint #1 (size 10) claims key K_0 where K_1 is due"), problem);
+  }
+
+  /** Crash injection: the last write cut at every byte still opens, recovers and verifies. */
+  @Test
+  void crashAtAnyByteOfTheLastWriteLosesOnlyUnacknowledgedRecords() throws IOException {
+    writeLog(1 << 20);
+    Path segment = LogFrames.segment(dir, 0);
+    byte[] full = Files.readAllBytes(segment);
+    // Append one more record, acknowledged or not, then cut inside it at every offset.
+    byte[] extra = LogFrames.encode(LogFrames.RECORD, record(99));
+    for (int cut = 1; cut < extra.length; cut++) {
+      byte[] torn = new byte[full.length + cut];
+      System.arraycopy(full, 0, torn, 0, full.length);
+      System.arraycopy(extra, 0, torn, full.length, cut);
+      Files.write(segment, torn);
+      long keyIndex = storedIndexes.get(storedIndexes.size() - 1);
+      byte[] key = storedKeys.get(storedKeys.size() - 1).clone();
+      try (AuditLogWriter w =
+          AuditLogWriter.open(dir, EvolvingKey.adopt(key, keyIndex), (i, k) -> {}, 1 << 20)) {
+        assertEquals(50, w.size(), "cut at " + cut);
+      }
+      assertEquals(full.length, Files.size(segment), "torn frame removed");
+      assertTrue(verify(Optional.empty()).ok());
+    }
+  }
+
+  @Test
+  void crashBetweenCheckpointAndKeyUpdateIsRepairedOnOpen() {
+    writeLog(1 << 20);
+    // The key store still holds K_4: the process died before storing K_5 after checkpoint #4.
+    byte[] k4 = storedKeys.get(storedKeys.size() - 2).clone();
+    try (AuditLogWriter w =
+        AuditLogWriter.open(dir, EvolvingKey.adopt(k4, 4), keyStore(), 1 << 20)) {
+      w.append(record(50));
+      w.checkpoint(2_000);
+    }
+    assertEquals(6L, (long) storedIndexes.get(storedIndexes.size() - 1));
+    AuditLogVerifier.Report report = verify(Optional.empty());
+    assertTrue(report.ok(), report.problem().orElse(""));
+    assertEquals(6, report.checkpoints());
+  }
+
+  @Test
+  void wrongKeyIsRefusedOnOpen() {
+    writeLog(1 << 20);
+    AuditLogException e =
+        assertThrows(
+            AuditLogException.class,
+            () -> AuditLogWriter.open(dir, EvolvingKey.fromInitial(k0, 2), keyStore(), 1 << 20));
+    assertEquals(AuditLogException.Kind.KEY_MISMATCH, e.kind());
+    assertTrue(e.getMessage().contains("needs K_5"), e.getMessage());
+  }
+
+  /** Property: random appends, checkpoints, syncs and reopenings always leave a verifiable log. */
+  @Test
+  void randomOperationSequencesAlwaysVerify() {
+    Random random = new Random(3);
+    long[] index = {0};
+    byte[][] current = {k0.clone()};
+    AuditLogWriter.KeyStore store =
+        (i, k) -> {
+          index[0] = i;
+          current[0] = k.clone();
+        };
+    AuditLogWriter w = AuditLogWriter.open(dir, EvolvingKey.fromInitial(k0, 0), store, 900);
+    long appended = 0;
+    for (int step = 0; step < 400; step++) {
+      int op = random.nextInt(10);
+      if (op < 6) {
+        byte[] payload = new byte[random.nextInt(200)];
+        random.nextBytes(payload);
+        w.append(payload);
+        appended++;
+      } else if (op < 8) {
+        w.checkpoint(step);
+      } else if (op == 8) {
+        w.sync();
+      } else {
+        w.close();
+        w = AuditLogWriter.open(dir, EvolvingKey.adopt(current[0].clone(), index[0]), store, 900);
+        assertEquals(appended, w.size());
+      }
+    }
+    Checkpoint head = w.checkpoint(9_999);
+    w.close();
+    AuditLogVerifier.Report report = AuditLogVerifier.verify(dir, k0, Optional.of(head));
+    assertTrue(report.ok(), report.problem().orElse(""));
+    assertEquals(appended, report.records());
+    assertFalse(Checkpoint.parse(head.toText()).rootHex().isEmpty());
+  }
+}
