@@ -123,6 +123,31 @@ public final class MerkleTree {
     }
   }
 
+  /**
+   * Proof that leaves {@code [a, b)} are in the tree of the first {@code n} leaves: the hashes of
+   * the largest subtrees outside the range, at most two per level, so O(log n) hashes wherever the
+   * range lies. See {@link MerkleProofs#verifyRange}.
+   */
+  public List<byte[]> rangeProof(long a, long b, long n) {
+    checkSize(n);
+    if (a < 0 || a >= b || b > n) {
+      throw new IllegalArgumentException("range [" + a + ", " + b + ") is not in a tree of " + n);
+    }
+    List<byte[]> proof = new ArrayList<>();
+    rangeProof(0, n, a, b, proof);
+    return proof;
+  }
+
+  private void rangeProof(long start, long end, long a, long b, List<byte[]> out) {
+    if (end <= a || start >= b) {
+      out.add(hash(start, end));
+    } else if (start < a || end > b) {
+      long k = MerkleHashes.split(end - start);
+      rangeProof(start, start + k, a, b, out);
+      rangeProof(start + k, end, a, b, out);
+    }
+  }
+
   private void checkSize(long n) {
     if (n < 0 || n > size()) {
       throw new IllegalArgumentException("tree has " + size() + " leaves, not " + n);

@@ -137,6 +137,42 @@ class MerkleTreeTest {
   }
 
   @Test
+  void rangeProofsVerifyOnlyTheExactRange() {
+    Random random = new Random(3);
+    MerkleTree tree = new MerkleTree();
+    List<byte[]> leaves = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      leaves.add(
+          MerkleHashes.leaf(("record " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      tree.appendLeafHash(leaves.get(i));
+    }
+    for (int trial = 0; trial < 300; trial++) {
+      int n = 1 + random.nextInt(1000);
+      int a = random.nextInt(n);
+      int b = a + 1 + random.nextInt(n - a);
+      List<byte[]> proof = tree.rangeProof(a, b, n);
+      assertTrue(proof.size() <= 2 * 64, "O(log n) proof");
+      List<byte[]> range = leaves.subList(a, b);
+      assertTrue(
+          MerkleProofs.verifyRange(range, a, n, proof, tree.root(n)), a + ".." + b + "/" + n);
+      if (b - a > 1) {
+        List<byte[]> swapped = new ArrayList<>(range);
+        java.util.Collections.swap(swapped, 0, 1);
+        assertFalse(MerkleProofs.verifyRange(swapped, a, n, proof, tree.root(n)), "reordered");
+        assertFalse(
+            MerkleProofs.verifyRange(range.subList(1, range.size()), a + 1, n, proof, tree.root(n)),
+            "a shorter range with the same proof");
+      }
+      if (a > 0) {
+        assertFalse(MerkleProofs.verifyRange(range, a - 1, n, proof, tree.root(n)), "shifted");
+      }
+    }
+    // Records 500-600 of 1,000, as in seed 003's partial verification experiment.
+    List<byte[]> proof = tree.rangeProof(500, 601, 1000);
+    assertTrue(MerkleProofs.verifyRange(leaves.subList(500, 601), 500, 1000, proof, tree.root()));
+  }
+
+  @Test
   void rootOfAPrefixIsWhatAFreshTreeOfThatPrefixComputes() {
     MerkleTree big = new MerkleTree();
     MerkleTree small = new MerkleTree();
