@@ -57,7 +57,8 @@ say "installing the CRDs (kubectl apply --server-side -f crds/)"
 
 say "starting the operator (log: $STATE/operator.log; Ctrl-C stops everything)"
 mkdir -p "$STATE"
-java ${JAVA_OPTS:-} -jar operator/target/quarkus-app/quarkus-run.jar > "$STATE/operator.log" 2>&1 &
+KEYCHAIN_AUDIT_DATA_DIR="${KEYCHAIN_AUDIT_DATA_DIR:-$STATE/audit}" \
+  java ${JAVA_OPTS:-} -jar operator/target/quarkus-app/quarkus-run.jar > "$STATE/operator.log" 2>&1 &
 pids+=($!)
 operator_pid=$!
 for _ in $(seq 1 120); do

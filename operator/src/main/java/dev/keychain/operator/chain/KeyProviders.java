@@ -62,6 +62,11 @@ public class KeyProviders {
     return fromSecret(chain.getMetadata().getNamespace(), name);
   }
 
+  /** The KEKs of a Secret (created with one KEK if missing). */
+  public KeyProvider forSecret(String namespace, String name) {
+    return fromSecret(namespace, name);
+  }
+
   private KeyProvider fromSecret(String namespace, String name) {
     Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
     if (secret == null) {

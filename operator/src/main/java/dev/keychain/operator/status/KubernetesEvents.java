@@ -1,5 +1,7 @@
 package dev.keychain.operator.status;
 
+import dev.keychain.core.audit.AuditEvent;
+import dev.keychain.core.audit.AuditSink;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -17,10 +19,24 @@ import org.jboss.logging.Logger;
 @Singleton
 public class KubernetesEvents {
   private static final Logger LOG = Logger.getLogger(KubernetesEvents.class);
-  private final KubernetesClient client;
 
-  public KubernetesEvents(KubernetesClient client) {
+  /** Which audit event type each event reason is recorded as. */
+  private static final java.util.Map<String, String> AUDIT_TYPES =
+      java.util.Map.ofEntries(
+          java.util.Map.entry("ChainCreated", "KeyIssued"),
+          java.util.Map.entry("GroupKeyRotated", "KeyRotated"),
+          java.util.Map.entry("KeysRewrapped", "KeyRotated"),
+          java.util.Map.entry("SubKeysRotating", "KeyRotated"),
+          java.util.Map.entry("MovedGroup", "KeyRotated"),
+          java.util.Map.entry("ChainRevoked", "KeyRevoked"),
+          java.util.Map.entry("KeysRevoked", "KeyRevoked"));
+
+  private final KubernetesClient client;
+  private final AuditSink audit;
+
+  public KubernetesEvents(KubernetesClient client, AuditSink audit) {
     this.client = client;
+    this.audit = audit;
   }
 
   public void normal(HasMetadata object, String reason, String message) {
@@ -32,6 +48,17 @@ public class KubernetesEvents {
   }
 
   private void record(HasMetadata object, String type, String reason, String message) {
+    // Every event users see is also a record of the audit log.
+    audit.record(
+        new AuditEvent(
+            AUDIT_TYPES.getOrDefault(reason, "StateChanged"),
+            Instant.now(),
+            object.getMetadata().getNamespace(),
+            object.getKind(),
+            object.getMetadata().getName(),
+            reason,
+            message,
+            java.util.Map.of("eventType", type)));
     String now = Instant.now().toString();
     try {
       client

@@ -1,0 +1,66 @@
+package dev.keychain.core.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One security-relevant event, as a log record: canonical JSON (keys sorted, no whitespace), so the
+ * same event always hashes the same. Carries key IDs and epochs, never keys.
+ */
+public record AuditEvent(
+    String type,
+    Instant time,
+    String namespace,
+    String kind,
+    String name,
+    String reason,
+    String message,
+    Map<String, String> attributes) {
+
+  /** The event types an AuditLog can select. */
+  public static final java.util.List<String> TYPES =
+      java.util.List.of(
+          "KeyIssued",
+          "KeyRotated",
+          "KeyRevoked",
+          "StateChanged",
+          "AdmissionAllowed",
+          "AdmissionDenied");
+
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
+
+  public AuditEvent {
+    if (!TYPES.contains(type)) {
+      throw new IllegalArgumentException("unknown audit event type " + type);
+    }
+    attributes = attributes == null ? Map.of() : new TreeMap<>(attributes);
+  }
+
+  public byte[] canonicalJson() {
+    Map<String, Object> fields = new TreeMap<>();
+    fields.put("type", type);
+    fields.put("time", time.toString());
+    fields.put("namespace", namespace);
+    fields.put("kind", kind);
+    fields.put("name", name);
+    fields.put("reason", reason);
+    fields.put("message", message);
+    fields.put("attributes", attributes);
+    try {
+      return CANONICAL.writeValueAsString(fields).getBytes(StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise audit event", e);
+    }
+  }
+}

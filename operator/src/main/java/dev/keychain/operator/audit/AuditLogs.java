@@ -1,0 +1,132 @@
+package dev.keychain.operator.audit;
+
+import dev.keychain.core.audit.AuditEvent;
+import dev.keychain.core.audit.AuditLogWriter;
+import dev.keychain.core.audit.AuditSink;
+import dev.keychain.core.audit.Checkpoint;
+import dev.keychain.operator.api.v1alpha1.AuditLog;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The open audit logs of this operator, and the sink that feeds them: an event goes to every
+ * AuditLog of its namespace that selects its type. Records are synced before {@link #record}
+ * returns; a checkpoint follows every {@code checkpointEveryRecords} records.
+ */
+@Singleton
+public class AuditLogs implements AuditSink {
+  private static final Logger LOG = Logger.getLogger(AuditLogs.class);
+  private static final long SEGMENT_BYTES = 64L * 1024 * 1024;
+
+  /** One open log. */
+  static final class OpenLog {
+    final AuditLog spec;
+    final AuditLogWriter writer;
+    final Path dir;
+    Instant lastCheckpoint = Instant.now();
+
+    OpenLog(AuditLog spec, AuditLogWriter writer, Path dir) {
+      this.spec = spec;
+      this.writer = writer;
+      this.dir = dir;
+    }
+  }
+
+  private final Map<String, OpenLog> open = new HashMap<>();
+  private final AuditKeys keys;
+  private final Path dataDir;
+
+  public AuditLogs(
+      AuditKeys keys,
+      @ConfigProperty(
+              name = "keychain.audit.data-dir",
+              defaultValue = "/var/lib/keychain-operator/audit")
+          String dataDir) {
+    this.keys = keys;
+    this.dataDir = Path.of(dataDir);
+  }
+
+  private static String id(AuditLog log) {
+    return log.getMetadata().getNamespace() + "/" + log.getMetadata().getName();
+  }
+
+  Path directory(AuditLog log) {
+    String path = log.getSpec().getPath();
+    return path != null
+        ? Path.of(path)
+        : dataDir.resolve(log.getMetadata().getNamespace()).resolve(log.getMetadata().getName());
+  }
+
+  /** Opens (recovering) or refreshes the log of {@code log}. */
+  synchronized OpenLog ensureOpen(AuditLog log) {
+    OpenLog existing = open.get(id(log));
+    if (existing != null) {
+      OpenLog refreshed = new OpenLog(log, existing.writer, existing.dir);
+      refreshed.lastCheckpoint = existing.lastCheckpoint;
+      open.put(id(log), refreshed);
+      return refreshed;
+    }
+    Path dir = directory(log);
+    AuditLogWriter writer =
+        AuditLogWriter.open(
+            dir,
+            keys.current(log),
+            (index, key) -> keys.storeCurrent(log, index, key),
+            SEGMENT_BYTES);
+    OpenLog opened = new OpenLog(log, writer, dir);
+    open.put(id(log), opened);
+    return opened;
+  }
+
+  synchronized Optional<Checkpoint> checkpoint(AuditLog log) {
+    OpenLog l = open.get(id(log));
+    if (l == null || l.writer.recordsSinceCheckpoint() == 0) {
+      return Optional.empty();
+    }
+    Checkpoint c = l.writer.checkpoint(System.currentTimeMillis());
+    l.lastCheckpoint = Instant.now();
+    return Optional.of(c);
+  }
+
+  synchronized void close(AuditLog log) {
+    OpenLog l = open.remove(id(log));
+    if (l != null) {
+      l.writer.close();
+    }
+  }
+
+  @Override
+  public synchronized void record(AuditEvent event) {
+    for (OpenLog l : open.values()) {
+      if (!l.spec.getMetadata().getNamespace().equals(event.namespace())) {
+        continue;
+      }
+      List<String> selected = l.spec.getSpec().getEvents();
+      if (selected != null && !selected.isEmpty() && !selected.contains(event.type())) {
+        continue;
+      }
+      try {
+        l.writer.append(event.canonicalJson());
+        l.writer.sync();
+        if (l.writer.recordsSinceCheckpoint() >= l.spec.getSpec().getCheckpointEveryRecords()) {
+          l.writer.checkpoint(System.currentTimeMillis());
+          l.lastCheckpoint = Instant.now();
+        }
+      } catch (RuntimeException e) {
+        LOG.errorf(
+            "cannot record %s in audit log %s: %s", event.type(), id(l.spec), e.getMessage());
+      }
+    }
+  }
+
+  synchronized Optional<OpenLog> get(AuditLog log) {
+    return Optional.ofNullable(open.get(id(log)));
+  }
+}
