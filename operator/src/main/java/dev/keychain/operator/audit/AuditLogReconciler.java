@@ -8,7 +8,7 @@ import dev.keychain.operator.chain.ChainProblem;
 import dev.keychain.operator.chain.GroupEpochs;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.status.KubernetesEvents;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.keychain.operator.status.StatusPatch;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -85,7 +85,8 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
     }
     Duration next =
         checkpointInterval.compareTo(verifyInterval) < 0 ? checkpointInterval : verifyInterval;
-    return UpdateControl.patchStatus(statusOnly(log, status)).rescheduleAfter(next);
+    return UpdateControl.patchStatus(StatusPatch.of(log, status, AuditLog::new))
+        .rescheduleAfter(next);
   }
 
   private void verify(
@@ -129,17 +130,6 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
     status.setLastCheckpointSize(c.treeSize());
     status.setKeyIndex(c.keyIndex());
     status.setLastCheckpointTime(Instant.ofEpochMilli(c.timestamp()).toString());
-  }
-
-  private static AuditLog statusOnly(AuditLog log, AuditLogStatus status) {
-    AuditLog patch = new AuditLog();
-    patch.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(log.getMetadata().getName())
-            .withNamespace(log.getMetadata().getNamespace())
-            .build());
-    patch.setStatus(status);
-    return patch;
   }
 
   @Override

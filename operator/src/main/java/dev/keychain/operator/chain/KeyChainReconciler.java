@@ -10,7 +10,7 @@ import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.status.KubernetesEvents;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.keychain.operator.status.StatusPatch;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -198,7 +198,8 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
       metrics.reconciles.labelValues("KeyChain", "problem").inc();
       next = RETRY;
     }
-    return UpdateControl.patchStatus(statusOnly(chain, status)).rescheduleAfter(next);
+    return UpdateControl.patchStatus(StatusPatch.of(chain, status, KeyChain::new))
+        .rescheduleAfter(next);
   }
 
   private SealedChain commitPending(KeyChain chain, SealedChain sealed, Instant now) {
@@ -270,18 +271,6 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
 
   private static ChainState emptyState() {
     return new ChainState(null, 0, Map.of(), null);
-  }
-
-  /** A KeyChain carrying only what the status patch (server-side apply) should own. */
-  static KeyChain statusOnly(KeyChain chain, KeyChainStatus status) {
-    KeyChain patch = new KeyChain();
-    patch.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(chain.getMetadata().getName())
-            .withNamespace(chain.getMetadata().getNamespace())
-            .build());
-    patch.setStatus(status);
-    return patch;
   }
 
   @Override

@@ -22,7 +22,7 @@ import dev.keychain.operator.chain.OpenChain;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.status.KubernetesEvents;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.keychain.operator.status.StatusPatch;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -219,7 +219,8 @@ public class SecureInstanceReconciler
       // Deleted: the keys are revoked; the finalizer records it and the object goes away.
       client.resource(si).delete();
     }
-    return UpdateControl.patchStatus(statusOnly(si, status)).rescheduleAfter(next);
+    return UpdateControl.patchStatus(StatusPatch.of(si, status, SecureInstance::new))
+        .rescheduleAfter(next);
   }
 
   /**
@@ -413,17 +414,6 @@ public class SecureInstanceReconciler
 
   private static String text(Instant instant) {
     return instant == null ? null : instant.toString();
-  }
-
-  static SecureInstance statusOnly(SecureInstance si, SecureInstanceStatus status) {
-    SecureInstance patch = new SecureInstance();
-    patch.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(si.getMetadata().getName())
-            .withNamespace(si.getMetadata().getNamespace())
-            .build());
-    patch.setStatus(status);
-    return patch;
   }
 
   @Override
