@@ -44,6 +44,20 @@ public final class BenchMain {
               "HandshakeBenchmark.referenceKeyAgreementsAndSignature",
               "p50 < 2 ms"),
           new Comparison("EnvelopeBenchmark.seal", "EnvelopeBenchmark.referenceAesGcm", ""),
+          new Comparison(
+              "AuditAppendBenchmark.logAppend",
+              "AuditAppendBenchmark.referenceSha256",
+              ">= 50% of raw SHA-256 of 1 KiB"),
+          new Comparison(
+              "AuditAppendBenchmark.merkleAppend", "AuditAppendBenchmark.referenceSha256", ""),
+          new Comparison(
+              "AuditAppendBenchmark.schneierKelseyAppend",
+              "AuditAppendBenchmark.referenceSha256",
+              "baseline"),
+          new Comparison(
+              "AuditAppendBenchmark.maTsudikAppend",
+              "AuditAppendBenchmark.referenceSha256",
+              "baseline"),
           new Comparison("EnvelopeBenchmark.open", "EnvelopeBenchmark.referenceAesGcm", ""));
 
   public static void main(String[] args) throws Exception {
@@ -88,6 +102,25 @@ public final class BenchMain {
       lines.add(line(c, result, reference));
     }
     lines.forEach(System.out::println);
+    // Parameterised benchmarks (partial verification): one line per parameter set.
+    for (RunResult r : results) {
+      if (r.getParams().getParamsKeys().isEmpty()) {
+        continue;
+      }
+      StringBuilder params = new StringBuilder();
+      for (String key : r.getParams().getParamsKeys()) {
+        params.append(key).append('=').append(r.getParams().getParam(key)).append(' ');
+      }
+      String label = r.getParams().getBenchmark();
+      System.out.println(
+          String.format(
+              Locale.ROOT,
+              "%-58s %-28s %14.3f %s",
+              label.substring(label.lastIndexOf('.', label.lastIndexOf('.') - 1) + 1),
+              params.toString().trim(),
+              r.getPrimaryResult().getScore(),
+              r.getPrimaryResult().getScoreUnit()));
+    }
   }
 
   private static String line(Comparison c, Result<?> result, Result<?> reference) {

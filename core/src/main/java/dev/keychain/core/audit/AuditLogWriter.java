@@ -31,6 +31,9 @@ public final class AuditLogWriter implements AutoCloseable {
   private final long segmentBytes;
   private final KeyStore keyStore;
   private final MerkleTree tree;
+  // Frames are gathered here and written in large pieces; sync() writes and forces them. A record
+  // is acknowledged only by sync(), so buffering loses nothing that was acknowledged.
+  private final ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
   private EvolvingKey key;
   private FileChannel channel;
   private int segment;
@@ -120,6 +123,7 @@ public final class AuditLogWriter implements AutoCloseable {
   /** Makes every appended record durable (acknowledged). */
   public void sync() {
     try {
+      flushBuffer();
       channel.force(false);
     } catch (IOException e) {
       throw new AuditLogException(AuditLogException.Kind.IO, "cannot sync audit log", e);
@@ -163,6 +167,7 @@ public final class AuditLogWriter implements AutoCloseable {
   private void write(byte[] frame) {
     try {
       if (segmentLength > 0 && segmentLength + frame.length > segmentBytes) {
+        flushBuffer();
         channel.force(true);
         channel.close();
         segment++;
@@ -173,9 +178,13 @@ public final class AuditLogWriter implements AutoCloseable {
                 StandardOpenOption.WRITE);
         segmentLength = 0;
       }
-      ByteBuffer buffer = ByteBuffer.wrap(frame);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
+      if (frame.length > buffer.remaining()) {
+        flushBuffer();
+      }
+      if (frame.length > buffer.capacity()) {
+        writeFully(ByteBuffer.wrap(frame));
+      } else {
+        buffer.put(frame);
       }
       segmentLength += frame.length;
     } catch (IOException e) {
@@ -183,10 +192,23 @@ public final class AuditLogWriter implements AutoCloseable {
     }
   }
 
+  private void flushBuffer() throws IOException {
+    buffer.flip();
+    writeFully(buffer);
+    buffer.clear();
+  }
+
+  private void writeFully(ByteBuffer data) throws IOException {
+    while (data.hasRemaining()) {
+      channel.write(data);
+    }
+  }
+
   @Override
   public void close() {
     try {
       if (channel != null && channel.isOpen()) {
+        flushBuffer();
         channel.force(true);
         channel.close();
       }
