@@ -51,6 +51,22 @@ public final class BenchMain {
           new Comparison(
               "AuditAppendBenchmark.merkleAppend", "AuditAppendBenchmark.referenceSha256", ""),
           new Comparison(
+              "AuditVerifyBenchmark.merkleLogOneThread",
+              "AuditVerifyBenchmark.referenceSha256AllRecords",
+              "full verification, 100,000 x 1 KiB"),
+          new Comparison(
+              "AuditVerifyBenchmark.merkleLogTwoThreads",
+              "AuditVerifyBenchmark.referenceSha256AllRecords",
+              ""),
+          new Comparison(
+              "AuditVerifyBenchmark.schneierKelseyAll",
+              "AuditVerifyBenchmark.referenceSha256AllRecords",
+              "baseline"),
+          new Comparison(
+              "AuditVerifyBenchmark.maTsudikAll",
+              "AuditVerifyBenchmark.referenceSha256AllRecords",
+              "baseline"),
+          new Comparison(
               "AuditAppendBenchmark.schneierKelseyAppend",
               "AuditAppendBenchmark.referenceSha256",
               "baseline"),
@@ -125,6 +141,16 @@ public final class BenchMain {
 
   private static String line(Comparison c, Result<?> result, Result<?> reference) {
     String unit = result.getScoreUnit();
+    if (unit.equals("ms/op")) {
+      return String.format(
+          Locale.ROOT,
+          "%-52s %10.1f ms | reference %10.1f ms | ratio %5.2fx | %s",
+          c.benchmark(),
+          result.getScore(),
+          reference.getScore(),
+          result.getScore() / reference.getScore(),
+          c.target());
+    }
     if (unit.startsWith("us/op")) {
       double p50 = result.getStatistics().getPercentile(50);
       double p99 = result.getStatistics().getPercentile(99);

@@ -94,6 +94,22 @@ class AuditLogTest {
   }
 
   @Test
+  void multiThreadedVerificationReachesTheSameVerdicts() throws IOException {
+    Checkpoint head = writeLog(1 << 20);
+    AuditLogVerifier.Report parallel = AuditLogVerifier.verify(dir, k0, Optional.of(head), 4);
+    assertTrue(parallel.ok(), parallel.problem().orElse(""));
+    assertEquals(50, parallel.records());
+    List<LogFrames.Frame> frames = frames();
+    byte[] changed = frames.get(41).payload().clone();
+    changed[3] ^= 0x08;
+    frames.set(41, recordFrame(changed));
+    rewrite(frames);
+    assertEquals(
+        verify(Optional.empty()).problem(),
+        AuditLogVerifier.verify(dir, k0, Optional.empty(), 4).problem());
+  }
+
+  @Test
   void modifiedRecordIsDetectedAndLocated() throws IOException {
     writeLog(1 << 20);
     List<LogFrames.Frame> frames = frames();
