@@ -34,8 +34,10 @@ public final class AuditLogWriter implements AutoCloseable {
   // Frames are gathered here and written in large pieces; sync() writes and forces them. A record
   // is acknowledged only by sync(), so buffering loses nothing that was acknowledged.
   private final ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
+  private final ByteBuffer indexBuffer = ByteBuffer.allocate(64 * 1024);
   private EvolvingKey key;
   private FileChannel channel;
+  private FileChannel index;
   private int segment;
   private long segmentLength;
   private Checkpoint lastCheckpoint;
@@ -95,6 +97,8 @@ public final class AuditLogWriter implements AutoCloseable {
       }
       writer.segmentLength = writer.channel.size();
       writer.channel.position(writer.segmentLength);
+      SegmentIndex.rebuildStale(dir, scan);
+      writer.index = SegmentIndex.openForAppend(dir, writer.segment, scan);
       return writer;
     } catch (IOException e) {
       throw new AuditLogException(AuditLogException.Kind.IO, "cannot open audit log in " + dir, e);
@@ -115,7 +119,8 @@ public final class AuditLogWriter implements AutoCloseable {
 
   /** Appends one record (written, not yet durable); returns its index. */
   public long append(byte[] record) {
-    write(LogFrames.encode(LogFrames.RECORD, record));
+    long offset = write(LogFrames.encode(LogFrames.RECORD, record));
+    addIndexEntry(offset);
     recordsSinceCheckpoint++;
     return tree.appendLeafHash(MerkleHashes.leaf(record));
   }
@@ -124,6 +129,7 @@ public final class AuditLogWriter implements AutoCloseable {
   public void sync() {
     try {
       flushBuffer();
+      flushIndex();
       channel.force(false);
     } catch (IOException e) {
       throw new AuditLogException(AuditLogException.Kind.IO, "cannot sync audit log", e);
@@ -164,20 +170,25 @@ public final class AuditLogWriter implements AutoCloseable {
     return tree;
   }
 
-  private void write(byte[] frame) {
+  /** Writes a frame; returns its offset in its segment. */
+  private long write(byte[] frame) {
     try {
       if (segmentLength > 0 && segmentLength + frame.length > segmentBytes) {
         flushBuffer();
+        flushIndex();
         channel.force(true);
         channel.close();
+        index.close();
         segment++;
         channel =
             FileChannel.open(
                 LogFrames.segment(dir, segment),
                 StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE);
+        index = SegmentIndex.create(dir, segment, tree.size());
         segmentLength = 0;
       }
+      long offset = segmentLength;
       if (frame.length > buffer.remaining()) {
         flushBuffer();
       }
@@ -187,9 +198,30 @@ public final class AuditLogWriter implements AutoCloseable {
         buffer.put(frame);
       }
       segmentLength += frame.length;
+      return offset;
     } catch (IOException e) {
       throw new AuditLogException(AuditLogException.Kind.IO, "cannot append to audit log", e);
     }
+  }
+
+  private void addIndexEntry(long offset) {
+    try {
+      if (indexBuffer.remaining() < Long.BYTES) {
+        flushIndex();
+      }
+      indexBuffer.putLong(offset);
+    } catch (IOException e) {
+      throw new AuditLogException(AuditLogException.Kind.IO, "cannot write audit log index", e);
+    }
+  }
+
+  /** The index is rebuilt from the segment on open, so it is written but not forced. */
+  private void flushIndex() throws IOException {
+    indexBuffer.flip();
+    while (indexBuffer.hasRemaining()) {
+      index.write(indexBuffer);
+    }
+    indexBuffer.clear();
   }
 
   private void flushBuffer() throws IOException {
@@ -209,8 +241,10 @@ public final class AuditLogWriter implements AutoCloseable {
     try {
       if (channel != null && channel.isOpen()) {
         flushBuffer();
+        flushIndex();
         channel.force(true);
         channel.close();
+        index.close();
       }
     } catch (IOException e) {
       throw new AuditLogException(AuditLogException.Kind.IO, "cannot close audit log", e);
