@@ -27,66 +27,98 @@ import org.openjdk.jmh.annotations.Warmup;
  * (must verify the whole log). Records are 8-byte counters, so the figures are the integrity work
  * only.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = "-Xmx12g")
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
 public class PartialVerificationBenchmark {
-  @Param({"1000", "10000000"})
-  public int size;
+  /** Log size and where the 100 records lie; shared by the schemes' states. */
+  @State(Scope.Benchmark)
+  public static class Range {
+    @Param({"1000", "10000000"})
+    public int size;
 
-  @Param({"start", "middle", "end"})
-  public String position;
+    @Param({"start", "middle", "end"})
+    public String position;
 
-  private MerkleTree tree;
-  private SchneierKelseyLog sk;
-  private MaTsudikLog mt;
-  private List<byte[]> leaves;
-  private List<byte[]> proof;
-  private byte[] root;
-  private int from;
-  private int to;
+    int from;
+    int to;
 
-  private static byte[] data(long i) {
+    @Setup(Level.Trial)
+    public void setUp() {
+      // The paper's 1,000-record case verifies records 500-600.
+      from =
+          size == 1000
+              ? 500
+              : switch (position) {
+                case "start" -> 0;
+                case "middle" -> size / 2;
+                default -> size - 100;
+              };
+      to = from + 100;
+    }
+  }
+
+  static byte[] data(long i) {
     return ByteBuffer.allocate(8).putLong(i).array();
   }
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    tree = new MerkleTree();
-    sk = new SchneierKelseyLog(new byte[32]);
-    mt = new MaTsudikLog(new byte[32]);
-    for (long i = 0; i < size; i++) {
-      byte[] d = data(i);
-      tree.appendLeafHash(MerkleHashes.leaf(d));
-      sk.append(d);
-      mt.append(d);
+  /** Ours: the tree (built once per trial), the range's leaves, its proof and the root. */
+  @State(Scope.Benchmark)
+  public static class Merkle {
+    MerkleTree tree;
+    List<byte[]> leaves;
+    List<byte[]> proof;
+    byte[] root;
+
+    @Setup(Level.Trial)
+    public void setUp(Range range) {
+      tree = new MerkleTree();
+      for (long i = 0; i < range.size; i++) {
+        tree.appendLeafHash(MerkleHashes.leaf(data(i)));
+      }
+      leaves = new ArrayList<>();
+      for (int i = range.from; i < range.to; i++) {
+        leaves.add(MerkleHashes.leaf(data(i)));
+      }
+      proof = tree.rangeProof(range.from, range.to, range.size);
+      root = tree.root();
     }
-    int range = 100;
-    // The paper's 1,000-record case verifies records 500-600.
-    from =
-        size == 1000
-            ? 500
-            : switch (position) {
-              case "start" -> 0;
-              case "middle" -> size / 2;
-              default -> size - range;
-            };
-    to = from + range;
-    leaves = new ArrayList<>();
-    for (int i = from; i < to; i++) {
-      leaves.add(MerkleHashes.leaf(data(i)));
+  }
+
+  /** Schneier-Kelsey baseline over the same records. */
+  @State(Scope.Benchmark)
+  public static class SchneierKelsey {
+    SchneierKelseyLog log;
+
+    @Setup(Level.Trial)
+    public void setUp(Range range) {
+      log = new SchneierKelseyLog(new byte[32]);
+      for (long i = 0; i < range.size; i++) {
+        log.append(data(i));
+      }
     }
-    proof = tree.rangeProof(from, to, size);
-    root = tree.root();
+  }
+
+  /** Ma-Tsudik baseline over the same records. */
+  @State(Scope.Benchmark)
+  public static class MaTsudik {
+    MaTsudikLog log;
+
+    @Setup(Level.Trial)
+    public void setUp(Range range) {
+      log = new MaTsudikLog(new byte[32]);
+      for (long i = 0; i < range.size; i++) {
+        log.append(data(i));
+      }
+    }
   }
 
   /** Ours: the 100 records against the checkpointed root with an O(log n) range proof. */
   @Benchmark
-  public boolean merkleRangeProof() {
-    if (!MerkleProofs.verifyRange(leaves, from, size, proof, root)) {
+  public boolean merkleRangeProof(Range range, Merkle m) {
+    if (!MerkleProofs.verifyRange(m.leaves, range.from, range.size, m.proof, m.root)) {
       throw new IllegalStateException("range proof failed");
     }
     return true;
@@ -94,17 +126,17 @@ public class PartialVerificationBenchmark {
 
   /** The prover's side: building the range proof from the stored tree. */
   @Benchmark
-  public int merkleRangeProofGeneration() {
-    return tree.rangeProof(from, to, size).size();
+  public int merkleRangeProofGeneration(Range range, Merkle m) {
+    return m.tree.rangeProof(range.from, range.to, range.size).size();
   }
 
   @Benchmark
-  public boolean schneierKelseyRange() {
-    return sk.verify(from, to);
+  public boolean schneierKelseyRange(Range range, SchneierKelsey sk) {
+    return sk.log.verify(range.from, range.to);
   }
 
   @Benchmark
-  public boolean maTsudikWholeLog() {
-    return mt.verifyAll();
+  public boolean maTsudikWholeLog(MaTsudik mt) {
+    return mt.log.verifyAll();
   }
 }
