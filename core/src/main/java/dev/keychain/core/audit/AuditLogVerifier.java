@@ -52,6 +52,9 @@ public final class AuditLogVerifier {
           tree.appendLeafHash(leafHashes[i]);
           continue;
         }
+        if (f.type() == LogFrames.CHECKPOINT_SIGNATURE) {
+          continue; // checked by verifyOffline
+        }
         if (f.type() != LogFrames.CHECKPOINT) {
           return fail(tree, checkpoints, scan, "unknown frame type " + f.type() + at(f));
         }
@@ -145,6 +148,69 @@ public final class AuditLogVerifier {
                 + " records do not match the trusted head's root"
                 + " (history rewritten)");
       }
+    }
+    return new Report(tree.size(), checkpoints, Optional.empty(), scan.tornTail());
+  }
+
+  /**
+   * Offline verification with the Ed25519 public key only: every checkpoint must be signed, cover
+   * exactly the records before it and carry their root. MACs are not checked (that needs K_0).
+   */
+  public static Report verifyOffline(Path dir, byte[] publicKey, Optional<Checkpoint> trustedHead) {
+    LogFrames.Scan scan;
+    try {
+      scan = LogFrames.scan(dir);
+    } catch (AuditLogException e) {
+      return new Report(0, 0, Optional.of(e.getMessage()), null);
+    } catch (IOException e) {
+      return new Report(0, 0, Optional.of("cannot read log: " + e.getMessage()), null);
+    }
+    MerkleTree tree = new MerkleTree();
+    long checkpoints = 0;
+    Checkpoint pending = null;
+    for (LogFrames.Frame f : scan.frames()) {
+      if (f.type() == LogFrames.RECORD) {
+        if (pending != null) {
+          return fail(
+              tree, checkpoints, scan, "checkpoint #" + checkpoints + " is not signed" + at(f));
+        }
+        tree.appendLeafHash(MerkleHashes.leaf(f.payload()));
+      } else if (f.type() == LogFrames.CHECKPOINT) {
+        if (pending != null) {
+          return fail(
+              tree, checkpoints, scan, "checkpoint #" + checkpoints + " is not signed" + at(f));
+        }
+        pending = CheckpointCodec.decode(f.payload());
+        String name = "checkpoint #" + checkpoints + " (size " + pending.treeSize() + ")";
+        if (pending.treeSize() != tree.size()
+            || !MessageDigest.isEqual(pending.root(), tree.root())) {
+          return fail(
+              tree, checkpoints, scan, name + " does not match the records before it" + at(f));
+        }
+      } else if (f.type() == LogFrames.CHECKPOINT_SIGNATURE) {
+        if (pending == null || !CheckpointSignatures.verify(pending, f.payload(), publicKey)) {
+          return fail(
+              tree,
+              checkpoints,
+              scan,
+              "checkpoint #" + checkpoints + " signature does not verify" + at(f));
+        }
+        pending = null;
+        checkpoints++;
+      }
+    }
+    if (pending != null) {
+      return fail(tree, checkpoints, scan, "checkpoint #" + checkpoints + " is not signed");
+    }
+    if (trustedHead.isPresent()
+        && (tree.size() < trustedHead.get().treeSize()
+            || !MessageDigest.isEqual(
+                tree.root(trustedHead.get().treeSize()), trustedHead.get().root()))) {
+      return fail(
+          tree,
+          checkpoints,
+          scan,
+          "log does not contain the trusted head (truncated or rewritten)");
     }
     return new Report(tree.size(), checkpoints, Optional.empty(), scan.tornTail());
   }

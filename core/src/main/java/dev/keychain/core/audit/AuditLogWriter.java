@@ -36,6 +36,7 @@ public final class AuditLogWriter implements AutoCloseable {
   private final ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
   private final ByteBuffer indexBuffer = ByteBuffer.allocate(64 * 1024);
   private EvolvingKey key;
+  private org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters signer;
   private FileChannel channel;
   private FileChannel index;
   private int segment;
@@ -105,6 +106,13 @@ public final class AuditLogWriter implements AutoCloseable {
     }
   }
 
+  /** Also signs every checkpoint with this Ed25519 key (for offline verification). */
+  public AuditLogWriter signCheckpointsWith(
+      org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters key) {
+    this.signer = key;
+    return this;
+  }
+
   public long size() {
     return tree.size();
   }
@@ -148,6 +156,11 @@ public final class AuditLogWriter implements AutoCloseable {
             timestampMillis,
             key.mac(unsigned.macInput()));
     write(LogFrames.encode(LogFrames.CHECKPOINT, CheckpointCodec.encode(signed)));
+    if (signer != null) {
+      write(
+          LogFrames.encode(
+              LogFrames.CHECKPOINT_SIGNATURE, CheckpointSignatures.sign(signed, signer)));
+    }
     sync();
     lastCheckpoint = signed;
     recordsSinceCheckpoint = 0;

@@ -16,6 +16,7 @@ import java.util.zip.CRC32C;
 final class LogFrames {
   static final byte RECORD = 1;
   static final byte CHECKPOINT = 2;
+  static final byte CHECKPOINT_SIGNATURE = 3;
   static final int MAX_PAYLOAD = 16 * 1024 * 1024;
 
   private LogFrames() {}

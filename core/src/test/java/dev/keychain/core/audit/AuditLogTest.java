@@ -148,6 +148,48 @@ class AuditLogTest {
   }
 
   @Test
+  void signedCheckpointsVerifyOfflineWithThePublicKeyOnly() throws IOException {
+    var signing =
+        new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());
+    byte[] publicKey = signing.generatePublicKey().getEncoded();
+    Checkpoint head;
+    try (AuditLogWriter w =
+        AuditLogWriter.open(dir, EvolvingKey.fromInitial(k0, 0), keyStore(), 1 << 20)
+            .signCheckpointsWith(signing)) {
+      for (int i = 0; i < 30; i++) {
+        w.append(record(i));
+        if ((i + 1) % 10 == 0) {
+          w.checkpoint(i);
+        }
+      }
+      head = w.lastCheckpoint().orElseThrow();
+    }
+    AuditLogVerifier.Report offline =
+        AuditLogVerifier.verifyOffline(dir, publicKey, Optional.of(head));
+    assertTrue(offline.ok(), offline.problem().orElse(""));
+    assertEquals(3, offline.checkpoints());
+    assertTrue(verify(Optional.of(head)).ok(), "MAC verification skips the signature frames");
+
+    byte[] otherKey =
+        new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom())
+            .generatePublicKey()
+            .getEncoded();
+    assertTrue(
+        AuditLogVerifier.verifyOffline(dir, otherKey, Optional.empty())
+            .problem()
+            .orElseThrow()
+            .contains("checkpoint #0 signature does not verify"));
+    List<LogFrames.Frame> frames = frames();
+    frames.remove(11); // drop the first signature
+    rewrite(frames);
+    assertTrue(
+        AuditLogVerifier.verifyOffline(dir, publicKey, Optional.empty())
+            .problem()
+            .orElseThrow()
+            .contains("checkpoint #0 is not signed"));
+  }
+
+  @Test
   void modifiedRecordIsDetectedAndLocated() throws IOException {
     writeLog(1 << 20);
     List<LogFrames.Frame> frames = frames();

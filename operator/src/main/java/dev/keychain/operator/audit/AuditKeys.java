@@ -120,6 +120,41 @@ public class AuditKeys {
             });
   }
 
+  /**
+   * The Ed25519 checkpoint-signing key of a log, created (sealed under role "signing") on first
+   * use. Its public half is published in the AuditLog status.
+   */
+  public org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters signing(AuditLog log) {
+    Secret s =
+        secret(log)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException("audit keys of " + secretName(log) + " are missing"));
+    String sealed = s.getData().get("signing");
+    if (sealed == null) {
+      var key = new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());
+      byte[] seed = key.getEncoded();
+      String text = seal(log, "signing", 0, seed);
+      Arrays.fill(seed, (byte) 0);
+      client
+          .secrets()
+          .inNamespace(log.getMetadata().getNamespace())
+          .withName(secretName(log))
+          .edit(
+              x -> {
+                x.getData().put("signing", b64(text));
+                return x;
+              });
+      return key;
+    }
+    byte[] seed = open(log, "signing", 0, unb64(sealed));
+    try {
+      return new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(seed, 0);
+    } finally {
+      Arrays.fill(seed, (byte) 0);
+    }
+  }
+
   /** K_0, for verification; the caller wipes it. */
   public byte[] initial(AuditLog log) {
     Secret s =

@@ -65,6 +65,7 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
       }
       open.writer.lastCheckpoint().ifPresent(c -> publish(c, status));
       status.setTreeSize(open.writer.size());
+      status.setCheckpointPublicKey(open.publicKey);
       status.setRootHash(HexFormat.of().formatHex(open.writer.tree().root()));
       status.setConditions(
           Conditions.set(

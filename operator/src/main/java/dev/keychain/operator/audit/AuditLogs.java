@@ -30,12 +30,14 @@ public class AuditLogs implements AuditSink {
     final AuditLog spec;
     final AuditLogWriter writer;
     final Path dir;
+    final String publicKey;
     Instant lastCheckpoint = Instant.now();
 
-    OpenLog(AuditLog spec, AuditLogWriter writer, Path dir) {
+    OpenLog(AuditLog spec, AuditLogWriter writer, Path dir, String publicKey) {
       this.spec = spec;
       this.writer = writer;
       this.dir = dir;
+      this.publicKey = publicKey;
     }
   }
 
@@ -68,7 +70,7 @@ public class AuditLogs implements AuditSink {
   synchronized OpenLog ensureOpen(AuditLog log) {
     OpenLog existing = open.get(id(log));
     if (existing != null) {
-      OpenLog refreshed = new OpenLog(log, existing.writer, existing.dir);
+      OpenLog refreshed = new OpenLog(log, existing.writer, existing.dir, existing.publicKey);
       refreshed.lastCheckpoint = existing.lastCheckpoint;
       open.put(id(log), refreshed);
       return refreshed;
@@ -80,7 +82,13 @@ public class AuditLogs implements AuditSink {
             keys.current(log),
             (index, key) -> keys.storeCurrent(log, index, key),
             SEGMENT_BYTES);
-    OpenLog opened = new OpenLog(log, writer, dir);
+    String publicKey = null;
+    if (Boolean.TRUE.equals(log.getSpec().getSignCheckpoints())) {
+      var signing = keys.signing(log);
+      writer.signCheckpointsWith(signing);
+      publicKey = java.util.HexFormat.of().formatHex(signing.generatePublicKey().getEncoded());
+    }
+    OpenLog opened = new OpenLog(log, writer, dir, publicKey);
     open.put(id(log), opened);
     return opened;
   }

@@ -57,6 +57,7 @@ class AuditLogReconcilerIT {
     spec.setCheckpointEveryRecords(2);
     spec.setCheckpointInterval("1s");
     spec.setVerifyInterval("2s");
+    spec.setSignCheckpoints(true);
     log.setSpec(spec);
     client.resource(log).create();
     await()
@@ -89,6 +90,13 @@ class AuditLogReconcilerIT {
     AuditLogVerifier.Report report = AuditLogVerifier.verify(dir, k0, Optional.of(head));
     assertTrue(report.ok(), report.problem().orElse(""));
     assertFalse(recorded.getStatus().toString().contains(java.util.HexFormat.of().formatHex(k0)));
+    // Offline, with only the public key from status.
+    AuditLogVerifier.Report offline =
+        AuditLogVerifier.verifyOffline(
+            dir,
+            java.util.HexFormat.of().parseHex(recorded.getStatus().getCheckpointPublicKey()),
+            Optional.of(head));
+    assertTrue(offline.ok(), offline.problem().orElse(""));
 
     // Tamper with the first record on disk: the next verification says so.
     Path segment = dir.resolve("segment-000000.log");

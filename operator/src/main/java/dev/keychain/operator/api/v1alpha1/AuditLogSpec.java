@@ -48,6 +48,11 @@ public class AuditLogSpec {
   @JsonPropertyDescription("Verify the whole log this often.")
   private String verifyInterval = "10m";
 
+  @JsonPropertyDescription(
+      "Also sign every checkpoint with an Ed25519 key (public key in status), so that anyone can"
+          + " verify a copy of the log offline.")
+  private Boolean signCheckpoints = false;
+
   @JsonPropertyDescription("Secret (this namespace) holding the KEKs that seal the audit keys.")
   @Default("keychain-kek")
   private String kekSecretName = "keychain-kek";
@@ -90,6 +95,14 @@ public class AuditLogSpec {
 
   public void setVerifyInterval(String verifyInterval) {
     this.verifyInterval = verifyInterval;
+  }
+
+  public Boolean getSignCheckpoints() {
+    return signCheckpoints;
+  }
+
+  public void setSignCheckpoints(Boolean signCheckpoints) {
+    this.signCheckpoints = signCheckpoints;
   }
 
   public String getKekSecretName() {

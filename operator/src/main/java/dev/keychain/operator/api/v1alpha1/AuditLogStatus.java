@@ -14,6 +14,9 @@ public class AuditLogStatus extends ObservedStatus {
           + " verifying a copy of the log (keychain-audit-verify --head).")
   private String lastCheckpoint;
 
+  @JsonPropertyDescription("Ed25519 public key (hex) of the checkpoint signatures, if signed.")
+  private String checkpointPublicKey;
+
   private Long lastCheckpointSize;
   private Long keyIndex;
   private String lastCheckpointTime;
@@ -42,6 +45,14 @@ public class AuditLogStatus extends ObservedStatus {
 
   public void setLastCheckpoint(String lastCheckpoint) {
     this.lastCheckpoint = lastCheckpoint;
+  }
+
+  public String getCheckpointPublicKey() {
+    return checkpointPublicKey;
+  }
+
+  public void setCheckpointPublicKey(String checkpointPublicKey) {
+    this.checkpointPublicKey = checkpointPublicKey;
   }
 
   public Long getLastCheckpointSize() {
