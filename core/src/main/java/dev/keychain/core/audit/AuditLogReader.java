@@ -23,7 +23,8 @@ public final class AuditLogReader {
     }
     List<byte[]> out = new ArrayList<>();
     try {
-      int segment = 0;
+      List<Integer> numbers = LogFrames.segmentNumbers(dir);
+      int segment = numbers.isEmpty() ? 0 : numbers.get(0);
       long index = from;
       while (index < to) {
         Path idx = SegmentIndex.path(dir, segment);
@@ -33,6 +34,10 @@ public final class AuditLogReader {
         }
         long first = SegmentIndex.readFirst(idx);
         long count = Files.size(idx) / Long.BYTES - 1;
+        if (index < first) {
+          throw new AuditLogException(
+              AuditLogException.Kind.CORRUPT, "record " + index + " was pruned by retention");
+        }
         if (index >= first + count) {
           segment++;
           continue;

@@ -41,11 +41,20 @@ public final class AuditLogVerifier {
     } catch (IOException e) {
       return new Report(0, 0, Optional.of("cannot read log: " + e.getMessage()), null);
     }
-    MerkleTree tree = new MerkleTree();
-    long checkpoints = 0;
+    Optional<PruneMarker> marker;
+    try {
+      marker = PruneMarker.read(dir);
+    } catch (IOException | AuditLogException e) {
+      return new Report(
+          0, 0, Optional.of("cannot read " + PruneMarker.FILE + ": " + e.getMessage()), null);
+    }
+    // After retention, verification starts at the first kept record with K_c, c = pruned
+    // checkpoints.
+    MerkleTree tree = PruneMarker.startTree(marker);
+    long checkpoints = marker.map(PruneMarker::checkpoints).orElse(0L);
     Checkpoint last = null;
     byte[][] leafHashes = leafHashes(scan.frames(), threads);
-    try (EvolvingKey key = EvolvingKey.fromInitial(k0, 0)) {
+    try (EvolvingKey key = EvolvingKey.fromInitial(k0, checkpoints)) {
       for (int i = 0; i < scan.frames().size(); i++) {
         LogFrames.Frame f = scan.frames().get(i);
         if (f.type() == LogFrames.RECORD) {
@@ -107,7 +116,7 @@ public final class AuditLogVerifier {
                   + at(f));
         }
         if (!MessageDigest.isEqual(c.root(), tree.root())) {
-          long from = last == null ? 0 : last.treeSize();
+          long from = last == null ? tree.firstLeaf() : last.treeSize();
           return fail(
               tree,
               checkpoints,

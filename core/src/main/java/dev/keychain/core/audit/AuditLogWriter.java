@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -62,7 +63,8 @@ public final class AuditLogWriter implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       LogFrames.Scan scan = LogFrames.scan(dir);
-      MerkleTree tree = new MerkleTree();
+      Optional<PruneMarker> marker = PruneMarker.read(dir);
+      MerkleTree tree = PruneMarker.startTree(marker);
       Checkpoint last = null;
       long since = 0;
       for (LogFrames.Frame f : scan.frames()) {
@@ -77,7 +79,8 @@ public final class AuditLogWriter implements AutoCloseable {
       AuditLogWriter writer = new AuditLogWriter(dir, segmentBytes, keyStore, tree, currentKey);
       writer.lastCheckpoint = last;
       writer.recordsSinceCheckpoint = since;
-      long expectedIndex = last == null ? 0 : last.keyIndex() + 1;
+      long expectedIndex =
+          last != null ? last.keyIndex() + 1 : marker.map(PruneMarker::checkpoints).orElse(0L);
       if (currentKey.index() == expectedIndex - 1) {
         // The last checkpoint was written with this key, but the evolved key was never stored.
         writer.evolveAndStore();
@@ -175,6 +178,46 @@ public final class AuditLogWriter implements AutoCloseable {
       keyStore.store(key.index(), copy);
     } finally {
       Arrays.fill(copy, (byte) 0);
+    }
+  }
+
+  /**
+   * Retention: drops the oldest segments so that at most {@code keep} remain, after writing a
+   * {@link PruneMarker} with the dropped records' frontier. Only segments before the current one
+   * are dropped. Returns how many were dropped.
+   */
+  public int prune(int keep) {
+    if (keep < 1) {
+      throw new IllegalArgumentException("keep at least one segment");
+    }
+    try {
+      sync();
+      List<Integer> numbers = LogFrames.segmentNumbers(dir);
+      int drop = numbers.size() - keep;
+      if (drop <= 0) {
+        return 0;
+      }
+      int firstKept = numbers.get(drop);
+      long prunedRecords = SegmentIndex.readFirst(SegmentIndex.path(dir, firstKept));
+      long prunedCheckpoints = 0;
+      for (LogFrames.Frame f : LogFrames.scan(dir).frames()) {
+        if (f.segment() >= firstKept) {
+          break;
+        }
+        if (f.type() == LogFrames.CHECKPOINT) {
+          prunedCheckpoints++;
+        }
+      }
+      long already = PruneMarker.read(dir).map(PruneMarker::checkpoints).orElse(0L);
+      new PruneMarker(prunedRecords, already + prunedCheckpoints, tree.frontier(prunedRecords))
+          .write(dir);
+      for (int i = 0; i < drop; i++) {
+        Files.deleteIfExists(LogFrames.segment(dir, numbers.get(i)));
+        Files.deleteIfExists(SegmentIndex.path(dir, numbers.get(i)));
+      }
+      return drop;
+    } catch (IOException e) {
+      throw new AuditLogException(AuditLogException.Kind.IO, "cannot prune audit log " + dir, e);
     }
   }
 

@@ -30,9 +30,38 @@ final class LogFrames {
     return dir.resolve(String.format("segment-%06d.log", n));
   }
 
+  /** The segment numbers present, in order (older ones may have been pruned). */
+  static List<Integer> segmentNumbers(Path dir) throws IOException {
+    List<Integer> numbers = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return numbers;
+    }
+    try (var files = Files.list(dir)) {
+      files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.matches("segment-[0-9]{6}\\.log"))
+          .map(n -> Integer.parseInt(n.substring(8, 14)))
+          .sorted()
+          .forEach(numbers::add);
+    }
+    for (int i = 1; i < numbers.size(); i++) {
+      if (numbers.get(i) != numbers.get(i - 1) + 1) {
+        throw new AuditLogException(
+            AuditLogException.Kind.CORRUPT,
+            "segment "
+                + (numbers.get(i - 1) + 1)
+                + " is missing between "
+                + numbers.get(i - 1)
+                + " and "
+                + numbers.get(i));
+      }
+    }
+    return numbers;
+  }
+
   static List<Path> segments(Path dir) throws IOException {
     List<Path> out = new ArrayList<>();
-    for (int n = 0; Files.exists(segment(dir, n)); n++) {
+    for (int n : segmentNumbers(dir)) {
       out.add(segment(dir, n));
     }
     return out;
@@ -62,12 +91,15 @@ final class LogFrames {
    */
   static Scan scan(Path dir) throws IOException {
     List<Frame> frames = new ArrayList<>();
+    List<Integer> numbers = segmentNumbers(dir);
     List<Path> segments = segments(dir);
-    int last = Math.max(0, segments.size() - 1);
+    int lastPosition = Math.max(0, segments.size() - 1);
+    int last = numbers.isEmpty() ? 0 : numbers.get(lastPosition);
     long validLength = 0;
     String torn = null;
-    for (int s = 0; s < segments.size(); s++) {
-      byte[] data = Files.readAllBytes(segments.get(s));
+    for (int position = 0; position < segments.size(); position++) {
+      int s = numbers.get(position);
+      byte[] data = Files.readAllBytes(segments.get(position));
       int pos = 0;
       while (pos < data.length) {
         String problem = null;
@@ -90,7 +122,7 @@ final class LogFrames {
           }
         }
         if (problem != null) {
-          String where = segments.get(s).getFileName() + " offset " + pos;
+          String where = segments.get(position).getFileName() + " offset " + pos;
           if (s == last && isTail(data, pos, length)) {
             torn = problem + " at " + where;
             validLength = pos;

@@ -154,14 +154,20 @@ public final class MerkleTree {
     }
   }
 
-  /** A growable array of 32-byte hashes in chunks, addressable by long. */
+  /**
+   * A growable array of 32-byte hashes in chunks, addressable by long. After pruning, indexes below
+   * {@code base} are gone except the few frontier nodes kept in {@code kept}.
+   */
   static final class HashArray {
     private static final int CHUNK = 1 << 15; // hashes per chunk (1 MiB)
     private final List<byte[]> chunks = new ArrayList<>();
+    private final java.util.Map<Long, byte[]> kept = new java.util.HashMap<>();
+    private long base;
     private long size;
 
     void add(byte[] hash) {
-      int offset = (int) (size % CHUNK) * MerkleHashes.SIZE;
+      long local = size - base;
+      int offset = (int) (local % CHUNK) * MerkleHashes.SIZE;
       if (offset == 0) {
         chunks.add(new byte[CHUNK * MerkleHashes.SIZE]);
       }
@@ -170,10 +176,18 @@ public final class MerkleTree {
     }
 
     byte[] get(long index) {
+      if (index < base) {
+        byte[] k = kept.get(index);
+        if (k == null) {
+          throw new IllegalStateException("hash " + index + " was pruned");
+        }
+        return k.clone();
+      }
+      long local = index - base;
       byte[] out = new byte[MerkleHashes.SIZE];
       System.arraycopy(
-          chunks.get((int) (index / CHUNK)),
-          (int) (index % CHUNK) * MerkleHashes.SIZE,
+          chunks.get((int) (local / CHUNK)),
+          (int) (local % CHUNK) * MerkleHashes.SIZE,
           out,
           0,
           MerkleHashes.SIZE);
@@ -183,5 +197,58 @@ public final class MerkleTree {
     long size() {
       return size;
     }
+
+    /** An empty array that continues at {@code base}, knowing only {@code kept}. */
+    static HashArray startingAt(long base, java.util.Map<Long, byte[]> kept) {
+      HashArray a = new HashArray();
+      a.base = base;
+      a.size = base;
+      a.kept.putAll(kept);
+      return a;
+    }
+  }
+
+  /**
+   * The frontier of the first {@code n} leaves: for each set bit of n, the hash of the perfect
+   * subtree it stands for, as (level, index, hash). Enough to continue the tree (and compute every
+   * later root) after the first n leaves are pruned.
+   */
+  public List<FrontierNode> frontier(long n) {
+    checkSize(n);
+    List<FrontierNode> nodes = new ArrayList<>();
+    long start = 0;
+    for (int level = 63; level >= 0; level--) {
+      long width = 1L << level;
+      if ((n & width) != 0) {
+        nodes.add(new FrontierNode(level, start >> level, levels.get(level).get(start >> level)));
+        start += width;
+      }
+    }
+    return nodes;
+  }
+
+  /** One node of a frontier. */
+  public record FrontierNode(int level, long index, byte[] hash) {}
+
+  /** A tree of {@code n} leaves of which only the frontier is known; appends continue it. */
+  public static MerkleTree fromFrontier(long n, List<FrontierNode> frontier) {
+    MerkleTree tree = new MerkleTree();
+    tree.levels.clear();
+    int height = 64 - Long.numberOfLeadingZeros(Math.max(n, 1));
+    for (int level = 0; level <= height; level++) {
+      java.util.Map<Long, byte[]> kept = new java.util.HashMap<>();
+      for (FrontierNode node : frontier) {
+        if (node.level() == level) {
+          kept.put(node.index(), node.hash().clone());
+        }
+      }
+      tree.levels.add(HashArray.startingAt(n >> level, kept));
+    }
+    return tree;
+  }
+
+  /** The number of leaves pruned away (0 for a full tree). */
+  public long firstLeaf() {
+    return levels.get(0).base;
   }
 }

@@ -35,28 +35,30 @@ final class SegmentIndex {
 
   /** Rewrites the index of every segment whose index is missing or disagrees with the scan. */
   static void rebuildStale(Path dir, LogFrames.Scan scan) throws IOException {
-    List<List<Long>> offsets = new ArrayList<>();
-    List<Long> first = new ArrayList<>();
-    long records = 0;
+    java.util.TreeMap<Integer, List<Long>> offsets = new java.util.TreeMap<>();
+    java.util.Map<Integer, Long> first = new java.util.HashMap<>();
+    long records = PruneMarker.read(dir).map(PruneMarker::records).orElse(0L);
+    for (int s : LogFrames.segmentNumbers(dir)) {
+      offsets.put(s, new ArrayList<>());
+    }
     for (LogFrames.Frame f : scan.frames()) {
-      while (offsets.size() <= f.segment()) {
-        offsets.add(new ArrayList<>());
-        first.add(records);
-      }
+      first.putIfAbsent(f.segment(), records);
       if (f.type() == LogFrames.RECORD) {
         offsets.get(f.segment()).add(f.offset());
         records++;
       }
     }
-    for (int s = 0; s < offsets.size(); s++) {
+    for (var e : offsets.entrySet()) {
+      int s = e.getKey();
+      long firstRecord = first.getOrDefault(s, records);
       Path p = path(dir, s);
-      long expectedSize = Long.BYTES * (1L + offsets.get(s).size());
-      if (Files.exists(p) && Files.size(p) == expectedSize && readFirst(p) == first.get(s)) {
+      long expectedSize = Long.BYTES * (1L + e.getValue().size());
+      if (Files.exists(p) && Files.size(p) == expectedSize && readFirst(p) == firstRecord) {
         continue;
       }
       ByteBuffer b = ByteBuffer.allocate((int) expectedSize);
-      b.putLong(first.get(s));
-      offsets.get(s).forEach(b::putLong);
+      b.putLong(firstRecord);
+      e.getValue().forEach(b::putLong);
       Files.write(p, b.array());
     }
   }
@@ -65,7 +67,9 @@ final class SegmentIndex {
   static FileChannel openForAppend(Path dir, int segment, LogFrames.Scan scan) throws IOException {
     Path p = path(dir, segment);
     if (!Files.exists(p)) {
-      long records = scan.frames().stream().filter(f -> f.type() == LogFrames.RECORD).count();
+      long records =
+          PruneMarker.read(dir).map(PruneMarker::records).orElse(0L)
+              + scan.frames().stream().filter(f -> f.type() == LogFrames.RECORD).count();
       return create(dir, segment, records);
     }
     FileChannel channel = FileChannel.open(p, StandardOpenOption.WRITE);

@@ -190,6 +190,57 @@ class AuditLogTest {
   }
 
   @Test
+  void retentionDropsOldSegmentsAndTheRestStillVerifies() throws IOException {
+    writeLog(700);
+    int before = LogFrames.segmentsCount(dir);
+    long lastIndex = storedIndexes.get(storedIndexes.size() - 1);
+    byte[] current = storedKeys.get(storedKeys.size() - 1).clone();
+    Checkpoint head;
+    try (AuditLogWriter w =
+        AuditLogWriter.open(dir, EvolvingKey.adopt(current, lastIndex), keyStore(), 700)) {
+      assertEquals(before - 3, w.prune(3));
+      for (int i = 50; i < 60; i++) {
+        w.append(record(i));
+      }
+      head = w.checkpoint(5_000);
+    }
+    assertTrue(Files.exists(dir.resolve("pruned.bin")));
+    AuditLogVerifier.Report report = verify(Optional.of(head));
+    assertTrue(report.ok(), report.problem().orElse(""));
+    assertEquals(60, report.records());
+    assertEquals(6, report.checkpoints());
+    // Reopening after retention continues from the frontier.
+    long index = storedIndexes.get(storedIndexes.size() - 1);
+    try (AuditLogWriter w =
+        AuditLogWriter.open(
+            dir,
+            EvolvingKey.adopt(storedKeys.get(storedKeys.size() - 1).clone(), index),
+            keyStore(),
+            700)) {
+      assertEquals(60, w.size());
+      w.append(record(60));
+      w.checkpoint(6_000);
+    }
+    assertTrue(verify(Optional.of(head)).ok());
+    assertThrows(AuditLogException.class, () -> AuditLogReader.readRecords(dir, 0, 1));
+
+    // A forged frontier changes every later root: the first kept checkpoint no longer matches.
+    byte[] marker = Files.readAllBytes(dir.resolve("pruned.bin"));
+    marker[marker.length - 1] ^= 0x01;
+    Files.write(dir.resolve("pruned.bin"), marker);
+    String problem = verify(Optional.empty()).problem().orElseThrow();
+    assertTrue(problem.contains("root does not match"), problem);
+  }
+
+  @Test
+  void oldSegmentsDeletedWithoutRetentionAreDetected() throws IOException {
+    writeLog(700);
+    Files.delete(LogFrames.segment(dir, 0));
+    String problem = verify(Optional.empty()).problem().orElseThrow();
+    assertTrue(problem.contains("checkpoint #0"), problem);
+  }
+
+  @Test
   void modifiedRecordIsDetectedAndLocated() throws IOException {
     writeLog(1 << 20);
     List<LogFrames.Frame> frames = frames();

@@ -173,6 +173,29 @@ class MerkleTreeTest {
   }
 
   @Test
+  void aTreeContinuedFromAFrontierComputesTheSameRoots() {
+    Random random = new Random(64);
+    for (int trial = 0; trial < 50; trial++) {
+      int n = 2 + random.nextInt(600);
+      int pruned = 1 + random.nextInt(n - 1);
+      MerkleTree full = new MerkleTree();
+      for (int i = 0; i < n; i++) {
+        full.appendLeafHash(MerkleHashes.leaf(new byte[] {(byte) i, (byte) (i >> 8)}));
+      }
+      MerkleTree continued = MerkleTree.fromFrontier(pruned, full.frontier(pruned));
+      assertEquals(HEX.formatHex(full.root(pruned)), HEX.formatHex(continued.root(pruned)));
+      for (int i = pruned; i < n; i++) {
+        continued.appendLeafHash(full.leafHash(i));
+        assertEquals(
+            HEX.formatHex(full.root(i + 1)),
+            HEX.formatHex(continued.root(i + 1)),
+            pruned + "+" + i);
+      }
+      assertTrue(full.frontier(pruned).size() <= 64);
+    }
+  }
+
+  @Test
   void rootOfAPrefixIsWhatAFreshTreeOfThatPrefixComputes() {
     MerkleTree big = new MerkleTree();
     MerkleTree small = new MerkleTree();

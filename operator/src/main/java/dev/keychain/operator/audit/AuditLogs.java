@@ -100,6 +100,13 @@ public class AuditLogs implements AuditSink {
     }
     Checkpoint c = l.writer.checkpoint(System.currentTimeMillis());
     l.lastCheckpoint = Instant.now();
+    Integer retain = log.getSpec().getRetainSegments();
+    if (retain != null) {
+      int dropped = l.writer.prune(retain);
+      if (dropped > 0) {
+        LOG.infof("audit log %s: retention dropped %d segment(s)", id(log), dropped);
+      }
+    }
     return Optional.of(c);
   }
 

@@ -53,6 +53,12 @@ public class AuditLogSpec {
           + " verify a copy of the log offline.")
   private Boolean signCheckpoints = false;
 
+  @Min(1)
+  @JsonPropertyDescription(
+      "Retention: keep at most this many segment files (64 MiB each); older ones are dropped"
+          + " after their Merkle frontier is saved, so the rest still verifies. Unset: keep all.")
+  private Integer retainSegments;
+
   @JsonPropertyDescription("Secret (this namespace) holding the KEKs that seal the audit keys.")
   @Default("keychain-kek")
   private String kekSecretName = "keychain-kek";
@@ -103,6 +109,14 @@ public class AuditLogSpec {
 
   public void setSignCheckpoints(Boolean signCheckpoints) {
     this.signCheckpoints = signCheckpoints;
+  }
+
+  public Integer getRetainSegments() {
+    return retainSegments;
+  }
+
+  public void setRetainSegments(Integer retainSegments) {
+    this.retainSegments = retainSegments;
   }
 
   public String getKekSecretName() {
