@@ -14,12 +14,23 @@ public final class MerkleHashes {
 
   private MerkleHashes() {}
 
-  static MessageDigest sha256() {
+  // One digest per thread: looking a provider up for every hash costs as much as hashing a node.
+  private static final ThreadLocal<MessageDigest> DIGEST =
+      ThreadLocal.withInitial(MerkleHashes::newSha256);
+
+  static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** This thread's SHA-256 digest, reset. */
+  static MessageDigest sha256() {
+    MessageDigest d = DIGEST.get();
+    d.reset();
+    return d;
   }
 
   public static byte[] empty() {
