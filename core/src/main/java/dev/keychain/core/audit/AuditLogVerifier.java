@@ -36,10 +36,8 @@ public final class AuditLogVerifier {
     LogFrames.Scan scan;
     try {
       scan = LogFrames.scan(dir);
-    } catch (AuditLogException e) {
-      return new Report(0, 0, Optional.of(e.getMessage()), null);
-    } catch (IOException e) {
-      return new Report(0, 0, Optional.of("cannot read log: " + e.getMessage()), null);
+    } catch (AuditLogException | IOException e) {
+      return unreadable(e);
     }
     Optional<PruneMarker> marker;
     try {
@@ -169,10 +167,8 @@ public final class AuditLogVerifier {
     LogFrames.Scan scan;
     try {
       scan = LogFrames.scan(dir);
-    } catch (AuditLogException e) {
-      return new Report(0, 0, Optional.of(e.getMessage()), null);
-    } catch (IOException e) {
-      return new Report(0, 0, Optional.of("cannot read log: " + e.getMessage()), null);
+    } catch (AuditLogException | IOException e) {
+      return unreadable(e);
     }
     MerkleTree tree = new MerkleTree();
     long checkpoints = 0;
@@ -244,6 +240,11 @@ public final class AuditLogVerifier {
       pool.shutdown();
     }
     return hashes;
+  }
+
+  private static Report unreadable(Exception e) {
+    String why = e instanceof IOException ? "cannot read log: " + e.getMessage() : e.getMessage();
+    return new Report(0, 0, Optional.of(why), null);
   }
 
   private static String at(LogFrames.Frame f) {
