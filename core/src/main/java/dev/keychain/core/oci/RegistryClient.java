@@ -83,7 +83,7 @@ public final class RegistryClient {
 
   /** The manifest the image refers to; its bytes are checked against the digest. */
   public Manifest fetchManifest(ImageReference image) throws RegistryException {
-    HttpResponse<byte[]> r =
+    Response r =
         send(
             image, "/v2/" + image.repository() + "/manifests/" + image.manifestReference(), ACCEPT);
     expectOk(image, r, "manifest " + image.manifestReference());
@@ -123,7 +123,7 @@ public final class RegistryClient {
   /** A blob of the image's repository, checked against its digest. */
   public byte[] fetchBlob(ImageReference image, String digest, long maxBytes)
       throws RegistryException {
-    HttpResponse<byte[]> r = send(image, "/v2/" + image.repository() + "/blobs/" + digest, "*/*");
+    Response r = send(image, "/v2/" + image.repository() + "/blobs/" + digest, "*/*");
     expectOk(image, r, "blob " + digest);
     if (r.body().length > maxBytes) {
       throw new RegistryException(
@@ -140,10 +140,9 @@ public final class RegistryClient {
   }
 
   /** Sends a GET, answering one authentication challenge if the registry poses it. */
-  private HttpResponse<byte[]> send(ImageReference image, String path, String accept)
-      throws RegistryException {
+  private Response send(ImageReference image, String path, String accept) throws RegistryException {
     URI target = uri(image, path);
-    HttpResponse<byte[]> r = get(target, accept, authorization(image.registry()));
+    Response r = get(target, accept, authorization(image.registry()));
     if (r.statusCode() == 401) {
       String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
       r = get(target, accept, Optional.of(answer(image, challenge)));
@@ -192,7 +191,7 @@ public final class RegistryClient {
             URLEncoder.encode(
                 params.getOrDefault("scope", "repository:" + image.repository() + ":pull"),
                 StandardCharsets.UTF_8));
-    HttpResponse<byte[]> r =
+    Response r =
         get(URI.create(url.toString()), "application/json", credentials.map(RegistryClient::basic));
     if (r.statusCode() != 200) {
       throw new RegistryException(
@@ -221,7 +220,7 @@ public final class RegistryClient {
                 (credentials[0] + ":" + credentials[1]).getBytes(StandardCharsets.UTF_8));
   }
 
-  private HttpResponse<byte[]> get(URI uri, String accept, Optional<String> authorization)
+  private Response get(URI uri, String accept, Optional<String> authorization)
       throws RegistryException {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept).GET();
@@ -230,7 +229,7 @@ public final class RegistryClient {
       HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = r.body()) {
         byte[] body = in.readNBytes((int) MAX_MANIFEST_BYTES * 16 + 1);
-        return new BytesResponse(r, body);
+        return new Response(r.statusCode(), r.headers(), body);
       }
     } catch (IOException e) {
       throw new RegistryException(
@@ -242,7 +241,7 @@ public final class RegistryClient {
     }
   }
 
-  private static void expectOk(ImageReference image, HttpResponse<byte[]> r, String what)
+  private static void expectOk(ImageReference image, Response r, String what)
       throws RegistryException {
     switch (r.statusCode()) {
       case 200 -> {}
@@ -278,35 +277,6 @@ public final class RegistryClient {
     }
   }
 
-  /** An HTTP response with its body read into bytes. */
-  private record BytesResponse(HttpResponse<InputStream> raw, byte[] body)
-      implements HttpResponse<byte[]> {
-    public int statusCode() {
-      return raw.statusCode();
-    }
-
-    public HttpRequest request() {
-      return raw.request();
-    }
-
-    public Optional<HttpResponse<byte[]>> previousResponse() {
-      return Optional.empty();
-    }
-
-    public java.net.http.HttpHeaders headers() {
-      return raw.headers();
-    }
-
-    public Optional<javax.net.ssl.SSLSession> sslSession() {
-      return raw.sslSession();
-    }
-
-    public URI uri() {
-      return raw.uri();
-    }
-
-    public HttpClient.Version version() {
-      return raw.version();
-    }
-  }
+  /** What a request returned: status, headers and the body (read with a size bound). */
+  private record Response(int statusCode, java.net.http.HttpHeaders headers, byte[] body) {}
 }

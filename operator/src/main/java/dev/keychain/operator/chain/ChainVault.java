@@ -4,6 +4,7 @@ import dev.keychain.core.chain.ChainKey;
 import dev.keychain.core.chain.KeyDerivation;
 import dev.keychain.core.chain.KeyId;
 import dev.keychain.core.chain.KeyLevel;
+import dev.keychain.core.crypto.SecretAccess;
 import dev.keychain.core.crypto.SecretBytes;
 import dev.keychain.core.envelope.Envelope;
 import dev.keychain.core.envelope.EnvelopeContext;
@@ -61,7 +62,7 @@ public class ChainVault {
       SealedKey sealed =
           Envelope.seal(
               kek,
-              session.secret(dev.keychain.core.crypto.SecretAccess.grant()),
+              session.secret(SecretAccess.grant()),
               share,
               sessionContext(chain, session.keyId()));
       return secrets.create(chain, sealed, new ChainState(session.keyId().hex(), 0, groups, null));

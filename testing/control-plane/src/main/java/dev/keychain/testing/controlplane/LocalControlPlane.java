@@ -263,7 +263,7 @@ public final class LocalControlPlane implements AutoCloseable {
     try {
       HttpResponse<String> response =
           HttpClient.newBuilder()
-              .sslContext(pki.clientContext(adminCertificate))
+              .sslContext(pki.identityContext(adminCertificate))
               .connectTimeout(Duration.ofSeconds(1))
               .build()
               .send(

@@ -41,7 +41,7 @@ public final class LoopbackWebhookServer implements AutoCloseable {
           HttpsServer.create(new InetSocketAddress("127.0.0.1", FreePorts.loopback()), 0);
       server.setHttpsConfigurator(
           new HttpsConfigurator(
-              pki.serverContext(pki.loopbackServerCertificate("loopback-webhook"))));
+              pki.identityContext(pki.loopbackServerCertificate("loopback-webhook"))));
       LoopbackWebhookServer webhook = new LoopbackWebhookServer(server, pki);
       server.createContext(path, exchange -> webhook.handle(exchange, handler));
       server.setExecutor(Executors.newFixedThreadPool(4));
