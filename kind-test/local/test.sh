@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (Debian packages, Go), builds or reuses the cached
-# Kubernetes binaries, then the Maven build with all unit and integration tests.
+# Kubernetes binaries and cosign, then the Maven build with all unit and integration tests.
 # Extra arguments go to Maven (e.g. -pl core, -Dtest=...).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -13,6 +13,10 @@ start=$(date +%s)
 KEYCHAIN_K8S_BIN="$(bash kind-test/local/build-k8s-binaries.sh)"
 export KEYCHAIN_K8S_BIN
 echo "[test] control-plane binaries ready in $(( $(date +%s) - start ))s: $KEYCHAIN_K8S_BIN" >&2
+start=$(date +%s)
+KEYCHAIN_COSIGN="$(bash kind-test/local/build-cosign.sh)"
+export KEYCHAIN_COSIGN
+echo "[test] cosign ready in $(( $(date +%s) - start ))s: $KEYCHAIN_COSIGN" >&2
 ./mvnw -B verify "$@"
 # The build regenerates crds/ from the model classes: any difference from what is committed is a
 # model change whose CRDs were not committed.

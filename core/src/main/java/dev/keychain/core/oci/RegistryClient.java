@@ -141,13 +141,84 @@ public final class RegistryClient {
 
   /** Sends a GET, answering one authentication challenge if the registry poses it. */
   private Response send(ImageReference image, String path, String accept) throws RegistryException {
-    URI target = uri(image, path);
-    Response r = get(target, accept, authorization(image.registry()));
+    return send(image, uri(image, path), "GET", accept, null, null);
+  }
+
+  private Response send(
+      ImageReference image,
+      URI target,
+      String method,
+      String accept,
+      String contentType,
+      byte[] body)
+      throws RegistryException {
+    Response r =
+        exchange(target, method, accept, contentType, body, authorization(image.registry()));
     if (r.statusCode() == 401) {
       String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
-      r = get(target, accept, Optional.of(answer(image, challenge)));
+      r =
+          exchange(
+              target, method, accept, contentType, body, Optional.of(answer(image, challenge)));
     }
     return r;
+  }
+
+  /** Uploads a blob to the image's repository (monolithic upload); returns its digest. */
+  public String pushBlob(ImageReference image, byte[] blob) throws RegistryException {
+    String digest = sha256(blob);
+    Response start =
+        send(
+            image,
+            uri(image, "/v2/" + image.repository() + "/blobs/uploads/"),
+            "POST",
+            "*/*",
+            null,
+            new byte[0]);
+    if (start.statusCode() != 202) {
+      expectOk(image, start, "blob upload");
+      throw new RegistryException(
+          RegistryException.Reason.UNAVAILABLE,
+          image + ": blob upload answered HTTP " + start.statusCode());
+    }
+    String location =
+        start
+            .headers()
+            .firstValue("Location")
+            .orElseThrow(
+                () ->
+                    new RegistryException(
+                        RegistryException.Reason.MALFORMED,
+                        image + ": blob upload without Location"));
+    URI upload = uri(image, "/").resolve(location);
+    URI put = URI.create(upload + (upload.getQuery() == null ? "?" : "&") + "digest=" + digest);
+    Response done = send(image, put, "PUT", "*/*", "application/octet-stream", blob);
+    if (done.statusCode() != 201) {
+      expectOk(image, done, "blob " + digest);
+      throw new RegistryException(
+          RegistryException.Reason.UNAVAILABLE,
+          image + ": blob upload answered HTTP " + done.statusCode());
+    }
+    return digest;
+  }
+
+  /** Stores a manifest under {@code tag} in the image's repository; returns its digest. */
+  public String pushManifest(ImageReference image, String tag, String mediaType, byte[] manifest)
+      throws RegistryException {
+    Response r =
+        send(
+            image,
+            uri(image, "/v2/" + image.repository() + "/manifests/" + tag),
+            "PUT",
+            "*/*",
+            mediaType,
+            manifest);
+    if (r.statusCode() != 201) {
+      expectOk(image, r, "manifest " + tag);
+      throw new RegistryException(
+          RegistryException.Reason.UNAVAILABLE,
+          image + ": manifest upload answered HTTP " + r.statusCode());
+    }
+    return sha256(manifest);
   }
 
   private Optional<String> authorization(String registry) {
@@ -222,14 +293,35 @@ public final class RegistryClient {
 
   private Response get(URI uri, String accept, Optional<String> authorization)
       throws RegistryException {
+    return exchange(uri, "GET", accept, null, null, authorization);
+  }
+
+  private Response exchange(
+      URI uri,
+      String method,
+      String accept,
+      String contentType,
+      byte[] body,
+      Optional<String> authorization)
+      throws RegistryException {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept).GET();
+        HttpRequest.newBuilder(uri)
+            .timeout(timeout)
+            .header("Accept", accept)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
     authorization.ifPresent(a -> b.header("Authorization", a));
     try {
       HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = r.body()) {
-        byte[] body = in.readNBytes((int) MAX_MANIFEST_BYTES * 16 + 1);
-        return new Response(r.statusCode(), r.headers(), body);
+        byte[] content = in.readNBytes((int) MAX_MANIFEST_BYTES * 16 + 1);
+        return new Response(r.statusCode(), r.headers(), content);
       }
     } catch (IOException e) {
       throw new RegistryException(

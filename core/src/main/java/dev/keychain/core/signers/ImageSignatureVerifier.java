@@ -1,0 +1,185 @@
+package dev.keychain.core.signers;
+
+import dev.keychain.core.cosign.CosignArtifacts;
+import dev.keychain.core.cosign.CosignSignature;
+import dev.keychain.core.cosign.SimpleSigning;
+import dev.keychain.core.json.MalformedJsonException;
+import dev.keychain.core.oci.ImageReference;
+import dev.keychain.core.oci.RegistryClient;
+import dev.keychain.core.oci.RegistryException;
+import dev.keychain.core.tuf.NotaryTrust;
+import dev.keychain.core.tuf.NotaryVerifier;
+import dev.keychain.core.tuf.SignedTarget;
+import dev.keychain.core.tuf.TufException;
+import dev.keychain.core.tuf.TufKey;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides whether an image digest carries valid signatures by whitelisted keys, gathering evidence
+ * from Notary v1 trust data (the signed target for the tag, or any target with the digest, in any
+ * verified role) and from cosign signature artifacts, then applying the signer policy. Source
+ * failures are noted; when the policy is not met because of one, the decision is a fail-closed
+ * denial that is not cached.
+ */
+public final class ImageSignatureVerifier {
+  /** Where signatures are looked for. */
+  public record TrustSources(
+      Optional<NotaryVerifier> notary, Set<String> notaryRootKeyIds, boolean cosign) {}
+
+  private final RegistryClient registry;
+
+  public ImageSignatureVerifier(RegistryClient registry) {
+    this.registry = registry;
+  }
+
+  public Verdict verify(
+      ImageReference image, String digest, SignerPolicy policy, TrustSources sources) {
+    Evidence e = new Evidence();
+    sources.notary().ifPresent(n -> notary(n, sources.notaryRootKeyIds(), image, digest, e));
+    if (sources.cosign()) {
+      cosign(image, digest, policy, e);
+    }
+    String subject =
+        image.digest().isPresent() ? "image " + image : "image " + image + " (" + digest + ")";
+    SignerPolicy.Outcome o = policy.apply(e.found);
+    if (o.satisfied()) {
+      return new Verdict(
+          true,
+          Verdict.Reason.SIGNED,
+          image.toString(),
+          Optional.of(digest),
+          subject + ": signed by " + String.join(", ", o.matched()),
+          o.matched(),
+          true);
+    }
+    Verdict.Reason reason;
+    String why;
+    if (!o.matched().isEmpty()) {
+      reason = Verdict.Reason.POLICY_NOT_MET;
+      why = o.shortfall() + " (signed by " + String.join(", ", o.matched()) + ")";
+    } else if (!o.strangers().isEmpty()) {
+      reason = Verdict.Reason.NOT_PERMITTED_KEY;
+      List<String> parts = new ArrayList<>();
+      for (FoundSigner s : o.strangers()) {
+        parts.add(s.keyId() + " is not permitted key ID (" + s.source() + ")");
+      }
+      why = String.join("; ", parts);
+    } else if (e.sourceError != null) {
+      reason = e.sourceError;
+      why = "signatures could not be verified";
+    } else if (e.unknownCosignSignatures > 0) {
+      reason = Verdict.Reason.NOT_PERMITTED_KEY;
+      why = e.unknownCosignSignatures + " cosign signature(s), none by a whitelisted key";
+    } else if (e.tagMoved) {
+      reason = Verdict.Reason.TAG_MOVED;
+      why = "tag " + image.tag() + " now points to an unsigned digest";
+    } else {
+      reason = Verdict.Reason.UNSIGNED;
+      why = "no signature by a whitelisted key";
+    }
+    String message =
+        subject + ": " + why + (e.notes.isEmpty() ? "" : " [" + String.join("; ", e.notes) + "]");
+    return new Verdict(
+        false,
+        reason,
+        image.toString(),
+        Optional.of(digest),
+        message,
+        o.matched(),
+        e.sourceError == null);
+  }
+
+  /** What the sources said. */
+  private static final class Evidence {
+    final List<FoundSigner> found = new ArrayList<>();
+    final List<String> notes = new ArrayList<>();
+    Verdict.Reason sourceError;
+    boolean tagMoved;
+    int unknownCosignSignatures;
+  }
+
+  private static void notary(
+      NotaryVerifier notary, Set<String> pins, ImageReference image, String digest, Evidence e) {
+    String gun = image.name();
+    NotaryTrust trust;
+    try {
+      trust = notary.verify(gun, pins);
+    } catch (TufException ex) {
+      if (ex.reason() == TufException.Reason.NOT_FOUND) {
+        e.notes.add("notary has no trust data for " + gun);
+      } else {
+        e.sourceError =
+            ex.reason() == TufException.Reason.UNAVAILABLE
+                ? Verdict.Reason.UNAVAILABLE
+                : Verdict.Reason.TRUST_DATA_INVALID;
+        e.notes.add("notary: " + ex.getMessage());
+      }
+      return;
+    }
+    List<SignedTarget> candidates =
+        image.digest().isPresent() ? trust.withDigest(digest) : trust.named(image.tag());
+    if (candidates.isEmpty()) {
+      e.notes.add(
+          "notary has no signed target "
+              + (image.digest().isPresent() ? "with digest " + digest : "'" + image.tag() + "'"));
+    }
+    for (SignedTarget t : candidates) {
+      if (!t.digest().equals(digest)) {
+        e.tagMoved = true;
+        e.notes.add("notary role " + t.role() + " signs '" + t.name() + "' as " + t.digest());
+        continue;
+      }
+      for (TufKey k : t.signers()) {
+        e.found.add(new FoundSigner("notary role " + t.role(), k.canonicalId(), k.ids()));
+      }
+    }
+    for (String u : trust.unusableRoles()) {
+      e.notes.add("notary role " + u);
+    }
+  }
+
+  private void cosign(ImageReference image, String digest, SignerPolicy policy, Evidence e) {
+    List<CosignSignature> signatures;
+    try {
+      signatures = CosignArtifacts.fetch(registry, image, digest);
+    } catch (RegistryException ex) {
+      e.sourceError =
+          ex.reason() == RegistryException.Reason.UNAVAILABLE
+              ? Verdict.Reason.UNAVAILABLE
+              : Verdict.Reason.TRUST_DATA_INVALID;
+      e.notes.add("cosign: " + ex.getMessage());
+      return;
+    }
+    if (signatures.isEmpty()) {
+      e.notes.add("no cosign signatures");
+    }
+    for (CosignSignature sig : signatures) {
+      boolean verified = false;
+      for (TrustedSigner s : policy.signers()) {
+        if (s.publicKey().isEmpty()
+            || !PublicKeys.verify(s.publicKey().get(), sig.payload(), sig.signature())) {
+          continue;
+        }
+        verified = true;
+        PublicKey key = s.publicKey().get();
+        try {
+          String named = SimpleSigning.signedDigest(sig.payload());
+          if (named.equals(digest)) {
+            e.found.add(new FoundSigner("cosign", KeyIds.notaryCanonicalId(key), KeyIds.of(key)));
+          } else {
+            e.notes.add("cosign signature by " + s.name() + " is for " + named);
+          }
+        } catch (MalformedJsonException ex) {
+          e.notes.add("cosign signature by " + s.name() + ": " + ex.getMessage());
+        }
+      }
+      if (!verified) {
+        e.unknownCosignSignatures++;
+      }
+    }
+  }
+}
