@@ -17,6 +17,23 @@ import java.util.zip.CRC32C;
 public final class AuditLogReader {
   private AuditLogReader() {}
 
+  /** How many records the log's indexes point at (records acknowledged by a sync). */
+  public static long recordCount(Path dir) {
+    try {
+      List<Integer> numbers = LogFrames.segmentNumbers(dir);
+      if (numbers.isEmpty()) {
+        return 0;
+      }
+      Path idx = SegmentIndex.path(dir, numbers.get(numbers.size() - 1));
+      if (!Files.exists(idx)) {
+        return 0;
+      }
+      return SegmentIndex.readFirst(idx) + Files.size(idx) / Long.BYTES - 1;
+    } catch (IOException e) {
+      throw new AuditLogException(AuditLogException.Kind.IO, "cannot read audit log " + dir, e);
+    }
+  }
+
   public static List<byte[]> readRecords(Path dir, long from, long to) {
     if (from < 0 || to < from) {
       throw new IllegalArgumentException("bad record range " + from + ".." + to);

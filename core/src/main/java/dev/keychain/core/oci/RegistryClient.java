@@ -36,6 +36,10 @@ public final class RegistryClient {
           "application/vnd.oci.image.index.v1+json",
           "application/vnd.docker.distribution.manifest.v2+json",
           "application/vnd.docker.distribution.manifest.list.v2+json");
+
+  /** Key of the settings that apply to every registry not listed by host. */
+  public static final String ANY_REGISTRY = "*";
+
   static final long MAX_MANIFEST_BYTES = 4L * 1024 * 1024;
   private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
@@ -63,8 +67,10 @@ public final class RegistryClient {
     this.timeout = timeout;
   }
 
+  /** Settings for a registry host; the entry {@code "*"}, if any, applies to all others. */
   private Registry settings(String registry) {
-    return registries.getOrDefault(registry, Registry.https());
+    Registry r = registries.get(registry);
+    return r != null ? r : registries.getOrDefault(ANY_REGISTRY, Registry.https());
   }
 
   private URI uri(ImageReference image, String path) {

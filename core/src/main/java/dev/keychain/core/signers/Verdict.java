@@ -25,7 +25,8 @@ public record Verdict(
     TAG_MOVED,
     TRUST_DATA_INVALID,
     UNAVAILABLE,
-    INVALID_IMAGE
+    INVALID_IMAGE,
+    POLICY_UNUSABLE
   }
 
   public static Verdict error(

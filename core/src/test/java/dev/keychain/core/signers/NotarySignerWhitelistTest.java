@@ -8,11 +8,11 @@ import dev.keychain.core.oci.ImageReference;
 import dev.keychain.core.oci.RegistryClient;
 import dev.keychain.core.tuf.NotaryServerSource;
 import dev.keychain.core.tuf.NotaryVerifier;
+import dev.keychain.testing.fixtures.ContentTrustScenario;
 import dev.keychain.testing.fixtures.NotaryClient;
 import dev.keychain.testing.fixtures.NotaryServer;
 import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
-import dev.keychain.testing.fixtures.TestPki;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,31 +50,16 @@ class NotarySignerWhitelistTest {
   static void publish() throws Exception {
     registry = OciRegistry.start(dir.resolve("registry"));
     notary = NotaryServer.start(dir.resolve("notary"));
-    publisher = notary.client(dir.resolve("publisher"));
-    legit = registry.pushTestImage("edge/app", "1.0.0", "legitimate");
-    malicious = registry.pushTestImage("edge/app", "evil", "malicious");
-    gun = registry.hostPort() + "/edge/app";
-    publisher.initCollection(gun);
-    TestPki signers = TestPki.create("signers");
-    Path[] alice = signers.clientCertificate("alice").writeTo(dir.resolve("alice"), "alice");
-    Path[] mallory =
-        TestPki.create("mallory")
-            .clientCertificate("mallory")
-            .writeTo(dir.resolve("mallory"), "mallory");
-    aliceId = KeyIds.notaryCanonicalId(PublicKeys.fromPem(Files.readString(alice[0])));
-    malloryId = KeyIds.notaryCanonicalId(PublicKeys.fromPem(Files.readString(mallory[0])));
-    publisher.addDelegation(gun, "targets/releases", alice[0]);
-    publisher.publish(gun);
-    publisher.importKey(alice[1], "targets/releases");
-    publisher.addHash(gun, "1.0.0", legit.manifest().length, legit.digest(), "targets/releases");
-    publisher.publish(gun);
-    // The attacker registers his own key on the signing server and signs his image.
-    publisher.addDelegation(gun, "targets/mallory", mallory[0]);
-    publisher.publish(gun);
-    publisher.importKey(mallory[1], "targets/mallory");
-    publisher.addHash(
-        gun, "evil", malicious.manifest().length, malicious.digest(), "targets/mallory");
-    publisher.publish(gun);
+    ContentTrustScenario scenario = ContentTrustScenario.publish(registry, notary, dir, "evil");
+    publisher = scenario.publisher();
+    gun = scenario.gun();
+    legit = scenario.legit();
+    malicious = scenario.malicious();
+    aliceId =
+        KeyIds.notaryCanonicalId(PublicKeys.fromPem(Files.readString(scenario.aliceCertificate())));
+    malloryId =
+        KeyIds.notaryCanonicalId(
+            PublicKeys.fromPem(Files.readString(scenario.malloryCertificate())));
 
     RegistryClient client =
         new RegistryClient(

@@ -2,6 +2,7 @@ package dev.keychain.operator.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.inject.Singleton;
 
@@ -46,6 +47,44 @@ public class OperatorMetrics {
           .name("keychain_group_key_epoch_age_seconds")
           .help("Seconds since each group key's current epoch began")
           .labelNames("namespace", "chain", "group")
+          .register(registry);
+
+  public final Counter admissionReviews =
+      Counter.builder()
+          .name("keychain_admission_reviews_total")
+          .help(
+              "Image admission reviews by object kind and result (allowed, denied, not_governed, invalid)")
+          .labelNames("kind", "result")
+          .register(registry);
+
+  public final Counter admissionImages =
+      Counter.builder()
+          .name("keychain_admission_image_decisions_total")
+          .help("Per-image decisions by decision (allowed, denied, audited) and reason")
+          .labelNames("decision", "reason")
+          .register(registry);
+
+  public final Counter admissionCache =
+      Counter.builder()
+          .name("keychain_admission_cache_total")
+          .help("Admission cache lookups by cache (verdict, tag) and result (hit, miss)")
+          .labelNames("cache", "result")
+          .register(registry);
+
+  public final Histogram admissionUpstream =
+      Histogram.builder()
+          .name("keychain_admission_upstream_seconds")
+          .help("Latency of upstream calls: registry tag resolution and signature verification")
+          .labelNames("source")
+          .classicUpperBounds(
+              0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+          .register(registry);
+
+  public final Histogram admissionReview =
+      Histogram.builder()
+          .name("keychain_admission_review_seconds")
+          .help("Time to decide an admission review, server side")
+          .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 10)
           .register(registry);
 
   public PrometheusRegistry registry() {

@@ -1,6 +1,7 @@
 package dev.keychain.operator.testing;
 
 import dev.keychain.testing.controlplane.LocalControlPlane;
+import dev.keychain.testing.fixtures.FreePorts;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,19 +44,41 @@ public class LocalControlPlaneResource implements QuarkusTestResourceLifecycleMa
     }
   }
 
+  private static int webhookPort;
+
+  /** The HTTPS URL of the operator's webhook endpoint {@code path} (loopback, test PKI). */
+  public static String webhookUrl(String path) {
+    return "https://127.0.0.1:" + webhookPort + path;
+  }
+
+  /** The CA that signed the operator's serving certificate, for webhook configurations. */
+  public static String webhookCaPem() {
+    return plane().pki().caPem();
+  }
+
   @Override
   public Map<String, String> start() {
     LocalControlPlane p = plane();
     var config = p.adminConfig();
     Base64.Encoder b64 = Base64.getEncoder();
-    return Map.of(
-        "quarkus.kubernetes-client.api-server-url", p.apiServerUrl(),
-        "quarkus.kubernetes-client.ca-cert-data",
-            b64.encodeToString(p.pki().caPem().getBytes(StandardCharsets.US_ASCII)),
-        "quarkus.kubernetes-client.client-cert-data", config.getClientCertData(),
-        "quarkus.kubernetes-client.client-key-data", config.getClientKeyData(),
-        "quarkus.kubernetes-client.client-key-algo", "EC",
-        "quarkus.kubernetes-client.trust-certs", "false");
+    // The webhooks are served over HTTPS with a certificate from the control plane's CA, which the
+    // webhook configurations name as their caBundle.
+    Path tlsDir = Path.of("target", "webhook-tls");
+    Path[] tls =
+        p.pki().loopbackServerCertificate("keychain-operator-webhook").writeTo(tlsDir, "tls");
+    webhookPort = FreePorts.loopback();
+    return Map.ofEntries(
+        Map.entry("quarkus.tls.key-store.pem.0.cert", tls[0].toAbsolutePath().toString()),
+        Map.entry("quarkus.tls.key-store.pem.0.key", tls[1].toAbsolutePath().toString()),
+        Map.entry("quarkus.http.test-ssl-port", Integer.toString(webhookPort)),
+        Map.entry("quarkus.kubernetes-client.api-server-url", p.apiServerUrl()),
+        Map.entry(
+            "quarkus.kubernetes-client.ca-cert-data",
+            b64.encodeToString(p.pki().caPem().getBytes(StandardCharsets.US_ASCII))),
+        Map.entry("quarkus.kubernetes-client.client-cert-data", config.getClientCertData()),
+        Map.entry("quarkus.kubernetes-client.client-key-data", config.getClientKeyData()),
+        Map.entry("quarkus.kubernetes-client.client-key-algo", "EC"),
+        Map.entry("quarkus.kubernetes-client.trust-certs", "false"));
   }
 
   @Override

@@ -1,0 +1,216 @@
+package dev.keychain.operator.admission;
+
+import dev.keychain.core.oci.ImageReference;
+import dev.keychain.core.oci.RegistryException;
+import dev.keychain.core.signers.Verdict;
+import dev.keychain.operator.api.v1alpha1.LastDenialStatus;
+import dev.keychain.operator.metrics.OperatorMetrics;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Decides whether a set of images may run in a namespace: each image governed by a whitelist there
+ * must resolve to a digest signed as its policy requires. Verifications run in parallel within one
+ * deadline; a timeout, an unreachable registry or notary, or an unusable whitelist denies (fail
+ * closed) unless the whitelist is in Audit mode.
+ */
+@Singleton
+public class ImageAdmission {
+  /** The decision for one image under one whitelist. */
+  public record ImageDecision(String image, String whitelist, boolean enforce, Verdict verdict) {}
+
+  /** The decision for a whole object. */
+  public record Decision(
+      boolean allowed, List<String> denials, List<String> warnings, List<ImageDecision> images) {
+    public boolean governed() {
+      return !images.isEmpty() || !denials.isEmpty();
+    }
+  }
+
+  private final Whitelists whitelists;
+  private final VerdictCache cache;
+  private final OperatorMetrics metrics;
+  private final Duration timeout;
+  private final ExecutorService pool;
+
+  public ImageAdmission(
+      Whitelists whitelists,
+      VerdictCache cache,
+      OperatorMetrics metrics,
+      @ConfigProperty(name = "keychain.admission.timeout", defaultValue = "8s") Duration timeout,
+      @ConfigProperty(name = "keychain.admission.verify-threads", defaultValue = "16")
+          int threads) {
+    this.whitelists = whitelists;
+    this.cache = cache;
+    this.metrics = metrics;
+    this.timeout = timeout;
+    this.pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "image-verify");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  @PreDestroy
+  void stop() {
+    pool.shutdownNow();
+  }
+
+  /** Decides for {@code images} of {@code object} (kind/name, for status) in {@code namespace}. */
+  public Decision decide(String namespace, String object, Collection<String> images) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> denials = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    List<ImageDecision> decisions = new ArrayList<>();
+    record Pending(String image, CompiledWhitelist wl, Future<Verdict> verdict) {}
+    List<Pending> pending = new ArrayList<>();
+    for (String image : new LinkedHashSet<>(images)) {
+      ImageReference ref;
+      try {
+        ref = ImageReference.parse(image);
+      } catch (IllegalArgumentException e) {
+        if (whitelists.anyIn(namespace)) {
+          denials.add(e.getMessage() + " (signer whitelists govern this namespace)");
+        }
+        continue;
+      }
+      for (CompiledWhitelist wl : whitelists.governing(namespace, ref.name())) {
+        pending.add(new Pending(image, wl, pool.submit(() -> verify(wl, ref))));
+      }
+    }
+    for (Pending p : pending) {
+      Verdict v;
+      try {
+        long left = Math.max(0, deadline - System.nanoTime());
+        v = p.verdict().get(left, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        p.verdict().cancel(true);
+        v =
+            Verdict.error(
+                Verdict.Reason.UNAVAILABLE,
+                p.image(),
+                Optional.empty(),
+                "image "
+                    + p.image()
+                    + ": signature verification timed out after "
+                    + timeout.toSeconds()
+                    + "s");
+      } catch (ExecutionException e) {
+        v =
+            Verdict.error(
+                Verdict.Reason.UNAVAILABLE,
+                p.image(),
+                Optional.empty(),
+                "image "
+                    + p.image()
+                    + ": signature verification failed: "
+                    + e.getCause().getClass().getSimpleName());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        v = Verdict.error(Verdict.Reason.UNAVAILABLE, p.image(), Optional.empty(), "interrupted");
+      }
+      CompiledWhitelist wl = p.wl();
+      decisions.add(new ImageDecision(p.image(), wl.id(), wl.enforce(), v));
+      Whitelists.Stats stats = whitelists.stats(wl.namespace(), wl.name());
+      String reason = v.reason().name().toLowerCase(Locale.ROOT);
+      if (v.allowed()) {
+        stats.allowed.incrementAndGet();
+        metrics.admissionImages.labelValues("allowed", reason).inc();
+        continue;
+      }
+      stats.denied.incrementAndGet();
+      String message = v.message() + " (SignerWhitelist " + wl.id() + ")";
+      LastDenialStatus last = new LastDenialStatus();
+      last.setTime(Instant.now().toString());
+      last.setNamespace(namespace);
+      last.setObject(object);
+      last.setMessage(message);
+      stats.lastDenial.set(last);
+      if (wl.enforce()) {
+        denials.add(message);
+        metrics.admissionImages.labelValues("denied", reason).inc();
+      } else {
+        warnings.add("audit mode, would be denied: " + message);
+        metrics.admissionImages.labelValues("audited", reason).inc();
+      }
+    }
+    return new Decision(denials.isEmpty(), denials, warnings, decisions);
+  }
+
+  private Verdict verify(CompiledWhitelist wl, ImageReference ref) {
+    if (wl.unusable().isPresent() || wl.policy().isEmpty()) {
+      return Verdict.error(
+          Verdict.Reason.POLICY_UNUSABLE,
+          ref.toString(),
+          ref.digest(),
+          "image "
+              + ref
+              + ": whitelist is not usable: "
+              + wl.unusable().orElse("no signer policy"));
+    }
+    String digest;
+    if (ref.digest().isPresent()) {
+      digest = ref.digest().get();
+    } else {
+      Optional<String> cached = cache.digest(wl.registryKey(), ref.toString());
+      metrics.admissionCache.labelValues("tag", cached.isPresent() ? "hit" : "miss").inc();
+      if (cached.isPresent()) {
+        digest = cached.get();
+      } else {
+        long start = System.nanoTime();
+        try {
+          digest = wl.registry().resolve(ref);
+        } catch (RegistryException e) {
+          return Verdict.error(
+              reasonOf(e),
+              ref.toString(),
+              Optional.empty(),
+              "image " + ref + ": cannot resolve the tag to a digest: " + e.getMessage());
+        } finally {
+          metrics
+              .admissionUpstream
+              .labelValues("registry")
+              .observe((System.nanoTime() - start) / 1e9);
+        }
+        cache.putDigest(wl.registryKey(), ref.toString(), digest);
+      }
+    }
+    VerdictCache.Key key = new VerdictCache.Key(wl.uid(), wl.generation(), ref.toString(), digest);
+    Optional<Verdict> cached = cache.verdict(key);
+    metrics.admissionCache.labelValues("verdict", cached.isPresent() ? "hit" : "miss").inc();
+    if (cached.isPresent()) {
+      return cached.get();
+    }
+    long start = System.nanoTime();
+    Verdict v = wl.verifier().verify(ref, digest, wl.policy().get(), wl.sources());
+    metrics.admissionUpstream.labelValues("signatures").observe((System.nanoTime() - start) / 1e9);
+    cache.put(key, v);
+    return v;
+  }
+
+  private static Verdict.Reason reasonOf(RegistryException e) {
+    return switch (e.reason()) {
+      case NOT_FOUND -> Verdict.Reason.INVALID_IMAGE;
+      case UNAVAILABLE, UNAUTHORIZED -> Verdict.Reason.UNAVAILABLE;
+      case DIGEST_MISMATCH, MALFORMED, TOO_LARGE -> Verdict.Reason.TRUST_DATA_INVALID;
+    };
+  }
+}

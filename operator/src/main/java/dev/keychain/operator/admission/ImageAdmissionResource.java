@@ -1,0 +1,136 @@
+package dev.keychain.operator.admission;
+
+import dev.keychain.core.audit.AuditEvent;
+import dev.keychain.core.audit.AuditSink;
+import dev.keychain.operator.metrics.OperatorMetrics;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * The validating webhook for images: Pods (including ephemeral containers added later) and the pod
+ * templates of workloads. Each governed decision is an audit record; denials name the image, the
+ * digest, the key IDs found and why.
+ */
+@Path("/admission/images")
+public class ImageAdmissionResource {
+  private static final Logger LOG = Logger.getLogger(ImageAdmissionResource.class);
+
+  private final ImageAdmission admission;
+  private final AuditSink audit;
+  private final OperatorMetrics metrics;
+
+  public ImageAdmissionResource(
+      ImageAdmission admission, AuditSink audit, OperatorMetrics metrics) {
+    this.admission = admission;
+    this.audit = audit;
+    this.metrics = metrics;
+  }
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  public Response review(String body) {
+    long start = System.nanoTime();
+    AdmissionReviews.Request request;
+    try {
+      request = AdmissionReviews.parse(body);
+    } catch (IllegalArgumentException e) {
+      metrics.admissionReviews.labelValues("unknown", "invalid").inc();
+      return Response.status(400).type(MediaType.TEXT_PLAIN).entity(e.getMessage()).build();
+    }
+    try {
+      return Response.ok(decide(request)).build();
+    } finally {
+      metrics.admissionReview.observe((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private String decide(AdmissionReviews.Request request) {
+    String kind = request.kind();
+    if (request.operation().equals("DELETE") || !PodTemplates.supports(kind)) {
+      metrics.admissionReviews.labelValues(kind, "not_governed").inc();
+      return AdmissionReviews.response(request.uid(), true, "", List.of());
+    }
+    List<String> images;
+    try {
+      images = PodTemplates.images(kind, request.object());
+      if (request.operation().equals("UPDATE")
+          && request.oldObject() != null
+          && request.oldObject().isObject()) {
+        // Only images an update adds need a decision; running ones were admitted when they came.
+        Set<String> before = new HashSet<>(PodTemplates.images(kind, request.oldObject()));
+        images = images.stream().filter(i -> !before.contains(i)).toList();
+      }
+    } catch (IllegalArgumentException e) {
+      metrics.admissionReviews.labelValues(kind, "invalid").inc();
+      return AdmissionReviews.response(request.uid(), false, e.getMessage(), List.of());
+    }
+    String object = kind + "/" + request.name();
+    ImageAdmission.Decision d = admission.decide(request.namespace(), object, images);
+    if (!d.governed()) {
+      metrics.admissionReviews.labelValues(kind, "not_governed").inc();
+      return AdmissionReviews.response(request.uid(), true, "", List.of());
+    }
+    metrics.admissionReviews.labelValues(kind, d.allowed() ? "allowed" : "denied").inc();
+    record(request, d);
+    String message = String.join("; ", d.denials());
+    if (!d.allowed()) {
+      LOG.infof("denied %s in %s: %s", object, request.namespace(), message);
+    }
+    return AdmissionReviews.response(request.uid(), d.allowed(), message, d.warnings());
+  }
+
+  private void record(AdmissionReviews.Request request, ImageAdmission.Decision d) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("operation", request.operation());
+    attributes.put(
+        "images",
+        d.images().stream()
+            .map(
+                i ->
+                    i.image()
+                        + "@"
+                        + i.verdict().digest().orElse("?")
+                        + " "
+                        + i.verdict().reason()
+                        + " by "
+                        + i.whitelist())
+            .collect(Collectors.joining(", ")));
+    attributes.put(
+        "signers",
+        d.images().stream()
+            .flatMap(i -> i.verdict().matchedSigners().stream())
+            .distinct()
+            .collect(Collectors.joining(", ")));
+    String reason =
+        d.allowed() ? (d.warnings().isEmpty() ? "Signed" : "AuditModeViolation") : "NotSigned";
+    String message =
+        d.allowed()
+            ? (d.warnings().isEmpty()
+                ? "images signed by whitelisted keys"
+                : String.join("; ", d.warnings()))
+            : String.join("; ", d.denials());
+    audit.record(
+        new AuditEvent(
+            d.allowed() ? "AdmissionAllowed" : "AdmissionDenied",
+            Instant.now(),
+            request.namespace(),
+            request.kind(),
+            request.name(),
+            reason,
+            message,
+            attributes));
+  }
+}

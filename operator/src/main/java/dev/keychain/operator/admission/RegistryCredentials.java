@@ -1,0 +1,38 @@
+package dev.keychain.operator.admission;
+
+import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+
+/** Reads a whitelist's registry credentials Secret ({@code username}, {@code password}). */
+final class RegistryCredentials {
+  private RegistryCredentials() {}
+
+  /** The credentials, none if the whitelist names no Secret; an error names what is missing. */
+  static Optional<String[]> read(KubernetesClient client, SignerWhitelist wl) {
+    var registry = wl.getSpec().getRegistry();
+    if (registry == null || registry.getCredentialsSecret() == null) {
+      return Optional.empty();
+    }
+    String name = registry.getCredentialsSecret();
+    Secret s = client.secrets().inNamespace(wl.getMetadata().getNamespace()).withName(name).get();
+    if (s == null) {
+      throw new IllegalStateException("registry credentials Secret " + name + " not found");
+    }
+    String user = entry(s, "username");
+    String password = entry(s, "password");
+    return Optional.of(new String[] {user, password});
+  }
+
+  private static String entry(Secret s, String key) {
+    String v = s.getData() == null ? null : s.getData().get(key);
+    if (v == null || v.isEmpty()) {
+      throw new IllegalStateException(
+          "registry credentials Secret " + s.getMetadata().getName() + " has no " + key);
+    }
+    return new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8);
+  }
+}

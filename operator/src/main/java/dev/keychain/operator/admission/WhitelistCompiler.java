@@ -1,0 +1,166 @@
+package dev.keychain.operator.admission;
+
+import dev.keychain.core.oci.RegistryClient;
+import dev.keychain.core.signers.ImageSignatureVerifier;
+import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.core.signers.SignerPolicy;
+import dev.keychain.core.signers.TrustedSigner;
+import dev.keychain.core.tls.TrustBundles;
+import dev.keychain.core.tuf.NotaryServerSource;
+import dev.keychain.core.tuf.NotaryVerifier;
+import dev.keychain.operator.api.v1alpha1.SignerSpec;
+import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
+import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Turns a SignerWhitelist into what admission uses, collecting what it could not use (a PEM that
+ * does not parse, a key ID that does not name its key, a bad CA bundle) as problems. Notary
+ * verifiers are shared per server and CA so that the versions they have seen (rollback protection)
+ * outlive changes to any one whitelist.
+ */
+final class WhitelistCompiler {
+  private final Map<String, NotaryVerifier> notaryVerifiers = new ConcurrentHashMap<>();
+  private final Duration upstreamTimeout;
+
+  WhitelistCompiler(Duration upstreamTimeout) {
+    this.upstreamTimeout = upstreamTimeout;
+  }
+
+  CompiledWhitelist compile(SignerWhitelist wl, Optional<String[]> registryCredentials) {
+    SignerWhitelistSpec spec = wl.getSpec();
+    List<String> problems = new ArrayList<>();
+    List<TrustedSigner> signers = new ArrayList<>();
+    for (SignerSpec s : spec.getSigners()) {
+      try {
+        signers.add(
+            new TrustedSigner(
+                s.getName(),
+                s.getKeyId(),
+                Optional.ofNullable(s.getPublicKey()).map(PublicKeys::fromPem)));
+      } catch (IllegalArgumentException e) {
+        problems.add(
+            e.getMessage().startsWith("signer ")
+                ? e.getMessage()
+                : "signer " + s.getName() + ": " + e.getMessage());
+      }
+    }
+    Optional<String> unusable = Optional.empty();
+    Optional<SignerPolicy> policy = Optional.empty();
+    String rule = spec.getPolicy() == null ? "Any" : spec.getPolicy().getRule();
+    try {
+      policy =
+          Optional.of(
+              new SignerPolicy(
+                  signers,
+                  SignerPolicy.Rule.valueOf(rule.toUpperCase(java.util.Locale.ROOT)),
+                  spec.getPolicy() == null || spec.getPolicy().getThreshold() == null
+                      ? 1
+                      : spec.getPolicy().getThreshold()));
+      if (rule.equals("All") && signers.size() < spec.getSigners().size()) {
+        unusable =
+            Optional.of(
+                "policy All needs every signer, and some are not usable: "
+                    + String.join("; ", problems));
+        policy = Optional.empty();
+      }
+    } catch (IllegalArgumentException e) {
+      unusable =
+          Optional.of(
+              "no usable signer policy: "
+                  + e.getMessage()
+                  + (problems.isEmpty() ? "" : " (" + String.join("; ", problems) + ")"));
+    }
+
+    Optional<NotaryVerifier> notary = Optional.empty();
+    Set<String> pins = Set.of();
+    if (spec.getTrust().getNotary() != null) {
+      var n = spec.getTrust().getNotary();
+      try {
+        Optional<SSLContext> tls = Optional.ofNullable(n.getCaBundle()).map(TrustBundles::trusting);
+        String key = n.getServer() + "\n" + sha256(n.getCaBundle() == null ? "" : n.getCaBundle());
+        notary =
+            Optional.of(
+                notaryVerifiers.computeIfAbsent(
+                    key,
+                    k ->
+                        new NotaryVerifier(
+                            new NotaryServerSource(URI.create(n.getServer()), tls, upstreamTimeout),
+                            Clock.systemUTC())));
+        pins = Set.copyOf(n.getRootKeyIds());
+      } catch (IllegalArgumentException e) {
+        problems.add("trust.notary: " + e.getMessage());
+        unusable = Optional.of("trust.notary is not usable: " + e.getMessage());
+      }
+    }
+    boolean cosign =
+        spec.getTrust().getCosign() != null
+            && Boolean.TRUE.equals(spec.getTrust().getCosign().getEnabled());
+
+    var reg = spec.getRegistry();
+    Optional<SSLContext> registryTls = Optional.empty();
+    if (reg != null && reg.getCaBundle() != null) {
+      try {
+        registryTls = Optional.of(TrustBundles.trusting(reg.getCaBundle()));
+      } catch (IllegalArgumentException e) {
+        problems.add("registry.caBundle: " + e.getMessage());
+        unusable = Optional.of("registry.caBundle is not usable: " + e.getMessage());
+      }
+    }
+    boolean insecure = reg != null && Boolean.TRUE.equals(reg.getInsecureHttp());
+    RegistryClient registry =
+        new RegistryClient(
+            registryTls,
+            Map.of(
+                RegistryClient.ANY_REGISTRY,
+                new RegistryClient.Registry(insecure, registryCredentials)),
+            upstreamTimeout);
+    String registryKey = wl.getMetadata().getUid() + "/" + wl.getMetadata().getGeneration();
+    return new CompiledWhitelist(
+        wl.getMetadata().getUid(),
+        wl.getMetadata().getNamespace(),
+        wl.getMetadata().getName(),
+        wl.getMetadata().getGeneration(),
+        new ImagePatterns(spec.getImages()),
+        !"Audit".equals(spec.getMode()),
+        policy,
+        new ImageSignatureVerifier.TrustSources(notary, pins, cosign),
+        registry,
+        new ImageSignatureVerifier(registry),
+        registryKey,
+        List.copyOf(problems),
+        unusable);
+  }
+
+  /** Identifies what a compilation depends on: the whitelist's generation and the credentials. */
+  static String fingerprint(SignerWhitelist wl, Optional<String[]> credentials) {
+    return wl.getMetadata().getUid()
+        + "/"
+        + wl.getMetadata().getGeneration()
+        + "/"
+        + sha256(credentials.map(c -> c[0] + "\n" + c[1]).orElse(""));
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.keychain.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/** Which images this whitelist governs, who may sign them, and where signatures are found. */
+@ValidationRule(
+    value =
+        "!has(self.policy) || self.policy.rule != 'Threshold' || (has(self.policy.threshold) && self.policy.threshold <= size(self.signers))",
+    message = "policy Threshold needs a threshold no larger than the number of signers")
+@ValidationRule(
+    value =
+        "!has(self.trust.cosign) || !self.trust.cosign.enabled || self.signers.exists(s, has(s.publicKey))",
+    message = "cosign trust needs at least one signer with a publicKey")
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SignerWhitelistSpec {
+  @Required
+  @Size(min = 1, max = 64)
+  @JsonPropertyDescription(
+      "Image name patterns (registry/repository, no tag) this whitelist governs; `*` matches within one path segment, `**` across segments, e.g. `registry.example.com/edge/*`.")
+  private List<@Pattern("^[a-z0-9.:\\[\\]*/_-]+$") String> images;
+
+  @Required
+  @Size(min = 1, max = 64)
+  @JsonPropertyDescription("Whitelisted signers.")
+  private List<SignerSpec> signers;
+
+  @JsonPropertyDescription("Any (default), All, or a Threshold of distinct keys.")
+  private SignerPolicySpec policy;
+
+  @Required
+  @JsonPropertyDescription("Notary server and/or cosign signatures.")
+  private TrustSpec trust;
+
+  @JsonPropertyDescription("Registry TLS, plain HTTP and credentials.")
+  private RegistrySpec registry;
+
+  @Default("Enforce")
+  @ValidationRule(value = "self in ['Enforce', 'Audit']", message = "mode must be Enforce or Audit")
+  @JsonPropertyDescription(
+      "Enforce denies what fails; Audit admits it with a warning and an audit event.")
+  private String mode = "Enforce";
+
+  public List<@Pattern("^[a-z0-9.:\\[\\]*/_-]+$") String> getImages() {
+    return images;
+  }
+
+  public void setImages(List<@Pattern("^[a-z0-9.:\\[\\]*/_-]+$") String> images) {
+    this.images = images;
+  }
+
+  public List<SignerSpec> getSigners() {
+    return signers;
+  }
+
+  public void setSigners(List<SignerSpec> signers) {
+    this.signers = signers;
+  }
+
+  public SignerPolicySpec getPolicy() {
+    return policy;
+  }
+
+  public void setPolicy(SignerPolicySpec policy) {
+    this.policy = policy;
+  }
+
+  public TrustSpec getTrust() {
+    return trust;
+  }
+
+  public void setTrust(TrustSpec trust) {
+    this.trust = trust;
+  }
+
+  public RegistrySpec getRegistry() {
+    return registry;
+  }
+
+  public void setRegistry(RegistrySpec registry) {
+    this.registry = registry;
+  }
+
+  public String getMode() {
+    return mode;
+  }
+
+  public void setMode(String mode) {
+    this.mode = mode;
+  }
+}

@@ -1,0 +1,409 @@
+package dev.keychain.operator.admission;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keychain.core.audit.AuditLogReader;
+import dev.keychain.core.signers.KeyIds;
+import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.operator.api.v1alpha1.AuditLog;
+import dev.keychain.operator.api.v1alpha1.AuditLogSpec;
+import dev.keychain.operator.api.v1alpha1.CosignTrustSpec;
+import dev.keychain.operator.api.v1alpha1.NotaryTrustSpec;
+import dev.keychain.operator.api.v1alpha1.RegistrySpec;
+import dev.keychain.operator.api.v1alpha1.SignerSpec;
+import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
+import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
+import dev.keychain.operator.api.v1alpha1.TrustSpec;
+import dev.keychain.operator.status.Conditions;
+import dev.keychain.operator.testing.LocalControlPlaneResource;
+import dev.keychain.operator.testing.Webhooks;
+import dev.keychain.testing.fixtures.ContentTrustScenario;
+import dev.keychain.testing.fixtures.Cosign;
+import dev.keychain.testing.fixtures.NotaryClient;
+import dev.keychain.testing.fixtures.NotaryServer;
+import dev.keychain.testing.fixtures.OciRegistry;
+import dev.keychain.testing.fixtures.TestImages;
+import dev.keychain.testing.fixtures.TestPki;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Image admission end to end: the real API server calls the operator's webhook, which checks
+ * signatures published with the real notary CLI to a real notary-server and made by the real cosign
+ * CLI in a real registry.
+ */
+@QuarkusTest
+@QuarkusTestResource(LocalControlPlaneResource.class)
+class ImageAdmissionIT {
+  static Path dir;
+  static OciRegistry registry;
+  static NotaryServer notary;
+  static NotaryClient publisher;
+  static String aliceId;
+  static String malloryId;
+  static String carolPem;
+  static TestImages.Pushed legit;
+  static TestImages.Pushed malicious;
+  static TestImages.Pushed unsigned;
+  static TestImages.Pushed cosigned;
+  static final AtomicInteger names = new AtomicInteger();
+
+  @Inject KubernetesClient client;
+
+  @BeforeAll
+  static void publish() throws Exception {
+    dir = Files.createTempDirectory("image-admission");
+    registry = OciRegistry.start(dir.resolve("registry"));
+    notary = NotaryServer.start(dir.resolve("notary"));
+    ContentTrustScenario scenario = ContentTrustScenario.publish(registry, notary, dir, "1.0.1");
+    publisher = scenario.publisher();
+    legit = scenario.legit();
+    malicious = scenario.malicious();
+    unsigned = registry.pushTestImage("edge/app", "unsigned", "unsigned");
+    aliceId =
+        KeyIds.notaryCanonicalId(PublicKeys.fromPem(Files.readString(scenario.aliceCertificate())));
+    malloryId =
+        KeyIds.notaryCanonicalId(
+            PublicKeys.fromPem(Files.readString(scenario.malloryCertificate())));
+
+    // cosign: carol signs with the real cosign CLI
+    Cosign cosign = Cosign.locate(dir.resolve("cosign"));
+    KeyPair carol = TestPki.create("carol").clientCertificate("carol").keys();
+    Path carolKey = dir.resolve("carol.pem");
+    Files.writeString(carolKey, TestPki.pem(carol.getPrivate()));
+    cosign.importKey(carolKey, "carol");
+    carolPem = Files.readString(dir.resolve("cosign/carol.pub"));
+    cosigned = registry.pushTestImage("cosign/app", "v1", "cosigned");
+    cosign.sign(dir.resolve("cosign/carol.key"), cosigned.digestReference());
+  }
+
+  @AfterAll
+  static void stop() {
+    registry.close();
+    notary.close();
+  }
+
+  private String namespace() {
+    Webhooks.registerImageAdmission(client);
+    String ns = LocalControlPlaneResource.newNamespace("images");
+    Webhooks.enableImageAdmission(client, ns);
+    return ns;
+  }
+
+  private SignerWhitelist whitelist(String ns, String name, String mode, String notaryUrl) {
+    SignerWhitelist wl = new SignerWhitelist();
+    wl.getMetadata().setName(name);
+    wl.getMetadata().setNamespace(ns);
+    SignerWhitelistSpec spec = new SignerWhitelistSpec();
+    spec.setImages(List.of(registry.hostPort() + "/edge/*", registry.hostPort() + "/cosign/**"));
+    SignerSpec alice = new SignerSpec();
+    alice.setName("alice");
+    alice.setKeyId(aliceId);
+    SignerSpec carol = new SignerSpec();
+    carol.setName("carol");
+    carol.setKeyId(KeyIds.spkiFingerprint(PublicKeys.fromPem(carolPem)));
+    carol.setPublicKey(carolPem);
+    spec.setSigners(List.of(alice, carol));
+    TrustSpec trust = new TrustSpec();
+    NotaryTrustSpec n = new NotaryTrustSpec();
+    n.setServer(notaryUrl);
+    n.setRootKeyIds(List.of(publisher.rootKeyId()));
+    n.setCaBundle(notary.pki().caPem());
+    trust.setNotary(n);
+    trust.setCosign(new CosignTrustSpec());
+    spec.setTrust(trust);
+    RegistrySpec reg = new RegistrySpec();
+    reg.setInsecureHttp(true);
+    spec.setRegistry(reg);
+    spec.setMode(mode);
+    wl.setSpec(spec);
+    return wl;
+  }
+
+  private void install(SignerWhitelist wl) {
+    client.resource(wl).create();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              SignerWhitelist got =
+                  client
+                      .resources(SignerWhitelist.class)
+                      .inNamespace(wl.getMetadata().getNamespace())
+                      .withName(wl.getMetadata().getName())
+                      .get();
+              return got.getStatus() != null
+                  && Conditions.isTrue(got.getStatus().getConditions(), Conditions.READY);
+            });
+  }
+
+  private static Pod pod(String ns, String image) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName("p" + names.incrementAndGet())
+        .withNamespace(ns)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("app")
+        .withImage(image)
+        .endContainer()
+        .endSpec()
+        .build();
+  }
+
+  private String denial(String ns, String image) {
+    KubernetesClientException e =
+        assertThrows(
+            KubernetesClientException.class, () -> client.resource(pod(ns, image)).create());
+    assertEquals(403, e.getCode(), e.getMessage());
+    return e.getStatus().getMessage();
+  }
+
+  @Test
+  void admitsLegitimateImageAndDeniesTheAttackersOwnSignature() {
+    String ns = namespace();
+    install(whitelist(ns, "edge", "Enforce", notary.url()));
+    assertNotNull(client.resource(pod(ns, legit.tagReference())).create());
+    assertNotNull(client.resource(pod(ns, legit.digestReference())).create());
+
+    String message = denial(ns, malicious.tagReference());
+    assertTrue(
+        message.contains(
+            "image "
+                + malicious.tagReference()
+                + " ("
+                + malicious.digest()
+                + "): "
+                + malloryId
+                + " is not permitted key ID (notary role targets/mallory)"),
+        message);
+    assertTrue(message.contains("(SignerWhitelist " + ns + "/edge)"), message);
+
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .untilAsserted(
+            () -> {
+              SignerWhitelist wl =
+                  client.resources(SignerWhitelist.class).inNamespace(ns).withName("edge").get();
+              assertEquals(2L, wl.getStatus().getAllowed());
+              assertEquals(1L, wl.getStatus().getDenied());
+              assertTrue(wl.getStatus().getLastDenial().getMessage().contains(malloryId));
+              assertEquals(2, wl.getStatus().getUsableSigners());
+            });
+  }
+
+  @Test
+  void deniesUnsignedImageAndTagMovedToUnsignedContent() {
+    String ns = namespace();
+    install(whitelist(ns, "edge", "Enforce", notary.url()));
+    assertTrue(denial(ns, unsigned.tagReference()).contains("no signature by a whitelisted key"));
+
+    TestImages.Pushed moved = registry.pushTestImage("edge/app", "moving", "before");
+    publisher.addHash(
+        registry.hostPort() + "/edge/app",
+        "moving",
+        moved.manifest().length,
+        moved.digest(),
+        "targets/releases");
+    publisher.publish(registry.hostPort() + "/edge/app");
+    assertNotNull(client.resource(pod(ns, moved.tagReference())).create());
+    registry.pushTestImage("edge/app", "moving", "after: unsigned content under the signed tag");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              String m = denial(ns, moved.tagReference());
+              assertTrue(m.contains("tag moving now points to an unsigned digest"), m);
+              assertTrue(
+                  m.contains("notary role targets/releases signs 'moving' as " + moved.digest()),
+                  m);
+            });
+  }
+
+  @Test
+  void admitsImageSignedWithTheCosignCliAndDeniesItsUnsignedSibling() {
+    String ns = namespace();
+    install(whitelist(ns, "edge", "Enforce", notary.url()));
+    assertNotNull(client.resource(pod(ns, cosigned.tagReference())).create());
+    TestImages.Pushed sibling = registry.pushTestImage("cosign/app", "v2", "not signed");
+    String m = denial(ns, sibling.tagReference());
+    assertTrue(m.contains("no cosign signatures"), m);
+  }
+
+  @Test
+  void deniesDeploymentWithUnsignedImageBeforeAnyPodExists() {
+    String ns = namespace();
+    install(whitelist(ns, "edge", "Enforce", notary.url()));
+    Deployment d =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withName("web")
+            .withNamespace(ns)
+            .endMetadata()
+            .withNewSpec()
+            .withNewSelector()
+            .addToMatchLabels("app", "web")
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .addToLabels("app", "web")
+            .endMetadata()
+            .withNewSpec()
+            .addNewInitContainer()
+            .withName("init")
+            .withImage(legit.tagReference())
+            .endInitContainer()
+            .addNewContainer()
+            .withName("app")
+            .withImage(unsigned.tagReference())
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    KubernetesClientException e =
+        assertThrows(KubernetesClientException.class, () -> client.resource(d).create());
+    assertEquals(403, e.getCode());
+    assertTrue(
+        e.getStatus().getMessage().contains("image " + unsigned.tagReference()),
+        e.getStatus().getMessage());
+    assertNull(client.apps().deployments().inNamespace(ns).withName("web").get());
+    assertTrue(client.pods().inNamespace(ns).list().getItems().isEmpty());
+  }
+
+  @Test
+  void failsClosedWhenNotaryIsUnreachable() {
+    String ns = namespace();
+    install(whitelist(ns, "edge", "Enforce", "https://127.0.0.1:1"));
+    String m = denial(ns, legit.tagReference());
+    assertTrue(m.contains("notary server 127.0.0.1:1 unreachable"), m);
+  }
+
+  @Test
+  void auditModeAdmitsWithAWarningAndAnAuditRecord() throws Exception {
+    String ns = namespace();
+    AuditLog log = new AuditLog();
+    log.getMetadata().setName("audit");
+    log.getMetadata().setNamespace(ns);
+    log.setSpec(new AuditLogSpec());
+    client.resource(log).create();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              AuditLog l = client.resources(AuditLog.class).inNamespace(ns).withName("audit").get();
+              return l.getStatus() != null
+                  && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
+            });
+    install(whitelist(ns, "edge", "Audit", notary.url()));
+    Pod created = client.resource(pod(ns, unsigned.tagReference())).create();
+    assertNotNull(created);
+    Path logDir = Path.of("target", "audit", ns, "audit");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              List<String> records =
+                  AuditLogReader.readRecords(logDir, 0, AuditLogReader.recordCount(logDir)).stream()
+                      .map(b -> new String(b, StandardCharsets.UTF_8))
+                      .toList();
+              assertTrue(
+                  records.stream()
+                      .anyMatch(
+                          r ->
+                              r.contains("\"type\":\"AdmissionAllowed\"")
+                                  && r.contains("AuditModeViolation")
+                                  && r.contains(unsigned.digest())),
+                  records.toString());
+            });
+  }
+
+  @Test
+  void reportsSignerWhosePublicKeyDoesNotMatchItsKeyId() {
+    String ns = namespace();
+    SignerWhitelist wl = whitelist(ns, "edge", "Enforce", notary.url());
+    wl.getSpec().getSigners().get(1).setKeyId(aliceId); // carol's PEM under alice's key ID
+    client.resource(wl).create();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              SignerWhitelist got =
+                  client.resources(SignerWhitelist.class).inNamespace(ns).withName("edge").get();
+              assertNotNull(got.getStatus());
+              var c =
+                  got.getStatus().getConditions().stream()
+                      .filter(x -> x.getType().equals("SignersValid"))
+                      .findFirst()
+                      .orElseThrow();
+              assertEquals("False", c.getStatus());
+              assertTrue(
+                  c.getMessage()
+                      .startsWith(
+                          "signer carol: key ID " + aliceId + " does not name its public key"),
+                  c.getMessage());
+              assertEquals(1, got.getStatus().getUsableSigners());
+            });
+  }
+
+  @Test
+  void apiServerRejectsMalformedKeyIdAndPem() {
+    String ns = namespace();
+    SignerWhitelist wl = whitelist(ns, "bad", "Enforce", notary.url());
+    wl.getSpec().getSigners().get(0).setKeyId("ABCDEF");
+    wl.getSpec().getSigners().get(1).setPublicKey("ssh-ed25519 AAAA");
+    KubernetesClientException e =
+        assertThrows(KubernetesClientException.class, () -> client.resource(wl).create());
+    assertEquals(422, e.getCode());
+    String m = e.getMessage();
+    assertTrue(m.contains("spec.signers[0].keyId"), m);
+    assertTrue(m.contains("publicKey must be a PEM PUBLIC KEY or CERTIFICATE block"), m);
+  }
+
+  @Test
+  void answersMalformedAdmissionReviewWithAnErrorNamingTheField() throws Exception {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .sslContext(LocalControlPlaneResource.plane().pki().trustingContext())
+            .build();
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(LocalControlPlaneResource.webhookUrl("/admission/images")))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"kind\":{\"kind\":\"Pod\"},\"operation\":\"CREATE\"}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, r.statusCode());
+    assertEquals("AdmissionReview.request.uid is missing", r.body());
+  }
+}
