@@ -1,7 +1,7 @@
 package dev.keychain.bench.instances;
 
+import dev.keychain.bench.OperatorProcess;
 import dev.keychain.testing.controlplane.LocalControlPlane;
-import dev.keychain.testing.fixtures.FreePorts;
 import dev.keychain.testing.fixtures.ManagedProcess;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -9,9 +9,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,33 +55,10 @@ public final class InstancesToReady {
     if (sizes.isEmpty()) {
       sizes = List.of(100, 1000);
     }
-    Path root = Path.of("").toAbsolutePath();
-    Path operatorJar = root.resolve("operator/target/quarkus-app/quarkus-run.jar");
-    if (!Files.exists(operatorJar)) {
-      throw new IllegalStateException("build the operator first: " + operatorJar + " is missing");
-    }
     try (LocalControlPlane plane =
         LocalControlPlane.start(LocalControlPlane.Options.withControllerManager())) {
-      try (var files = Files.list(root.resolve("crds"))) {
-        for (Path crd : files.filter(f -> f.toString().endsWith(".yml")).sorted().toList()) {
-          try (InputStream in = Files.newInputStream(crd)) {
-            plane.installCrd(
-                plane.client().apiextensions().v1().customResourceDefinitions().load(in).item());
-          }
-        }
-      }
-      Path work = Files.createTempDirectory("keychain-bench-");
-      int port = FreePorts.loopback();
-      try (ManagedProcess operator =
-          ManagedProcess.start(
-              "operator",
-              List.of("java", "-jar", operatorJar.toString()),
-              work,
-              Map.of(
-                  "KUBECONFIG", plane.kubeconfig().toString(),
-                  "QUARKUS_HTTP_PORT", Integer.toString(port),
-                  "QUARKUS_LOG_LEVEL", "WARN"))) {
-        operator.awaitReady(Duration.ofSeconds(60), () -> healthy(port));
+      OperatorProcess.installCrds(plane);
+      try (ManagedProcess operator = OperatorProcess.start(plane, Map.of())) {
         System.out.println();
         System.out.println(
             "== SecureInstances to Ready (operator + local control plane, 2 cores) ==");
@@ -189,24 +163,6 @@ public final class InstancesToReady {
         seconds / reference);
   }
 
-  private static boolean healthy(int port) {
-    try {
-      return java.net.http.HttpClient.newHttpClient()
-              .send(
-                  java.net.http.HttpRequest.newBuilder(
-                          java.net.URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                      .build(),
-                  java.net.http.HttpResponse.BodyHandlers.discarding())
-              .statusCode()
-          == 200;
-    } catch (java.io.IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
   private static GenericKubernetesResource resource(
       String kind, String ns, String name, Map<String, Object> spec) {
     return new GenericKubernetesResourceBuilder()
@@ -254,12 +210,6 @@ public final class InstancesToReady {
   }
 
   private static void waitUntil(java.util.function.BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("not Ready within 10 minutes");
-      }
-      Thread.sleep(200);
-    }
+    OperatorProcess.waitUntil(condition, Duration.ofMinutes(10));
   }
 }

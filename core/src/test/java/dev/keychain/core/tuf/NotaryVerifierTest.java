@@ -83,6 +83,32 @@ class NotaryVerifierTest {
   }
 
   @Test
+  void whitelistedDelegationKeyWhoseSignatureDoesNotVerifyIsNotTrusted() throws Exception {
+    Key alice = Key.generate();
+    Key mallory = Key.generate();
+    ObjectNode targets = TufTestRepository.targetsSigned(Map.of());
+    TufTestRepository.delegate(targets, "targets/releases", 1, List.of(""), alice);
+    // mallory's signature presented under alice's key ID
+    ObjectNode forged =
+        (ObjectNode)
+            TufTestRepository.JSON.readTree(
+                repo.sign(TufTestRepository.targetsSigned(Map.of("v1", D2)), List.of(mallory)));
+    ((ObjectNode) forged.get("signatures").get(0)).put("keyid", alice.id());
+    repo.publish(
+        repo.sign(repo.rootSigned(), List.of(repo.root)),
+        Map.of(
+            "targets",
+            repo.sign(targets, List.of(repo.targets)),
+            "targets/releases",
+            TufTestRepository.JSON.writeValueAsBytes(forged)));
+    NotaryTrust trust = verify();
+    assertTrue(trust.named("v1").isEmpty());
+    // an Ed25519 key's canonical ID is its TUF ID
+    String expected = "signature by " + alice.id() + " does not verify";
+    assertTrue(trust.unusableRoles().get(0).contains(expected), trust.unusableRoles().toString());
+  }
+
+  @Test
   void delegatedRoleSignsOnlyWithinItsPaths() throws Exception {
     Key alice = Key.generate();
     ObjectNode targets = TufTestRepository.targetsSigned(Map.of());
