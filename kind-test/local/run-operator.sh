@@ -68,17 +68,18 @@ for _ in $(seq 1 120); do
 done
 
 if [ "$embedded" = true ] || [ "${KEYCHAIN_APPLY_EXAMPLES:-}" = 1 ]; then
-  say "applying examples/ (a demo namespace, tenant share, KeyChain and SecureInstance)"
+  say "applying examples/ (a demo namespace, tenant share, KeyChain, SecureInstance and SignerWhitelist)"
   "$kubectl_bin" apply -f examples/ >/dev/null
   "$kubectl_bin" -n keychain-demo wait --for=condition=Ready --timeout=60s keychain/tenant-a secureinstance/web >/dev/null \
     || say "examples not Ready yet; see $STATE/operator.log"
-  "$kubectl_bin" -n keychain-demo get keychains,secureinstances -o wide
+  "$kubectl_bin" -n keychain-demo get keychains,secureinstances,signerwhitelists -o wide
 fi
 cat >&2 <<EOF_HELP
 ==> the operator is running. Look around in another shell:
       export KUBECONFIG=${KUBECONFIG:-~/.kube/config}
       $kubectl_bin -n keychain-demo get keychains,secureinstances -o wide
       $kubectl_bin -n keychain-demo get keychain tenant-a -o jsonpath='{.status}'
+      $kubectl_bin -n keychain-demo get signerwhitelist edge -o jsonpath='{.status}'
       $kubectl_bin -n keychain-demo patch secureinstance web --type merge -p '{"spec":{"state":"Paused"}}'
       $kubectl_bin -n keychain-demo get events --sort-by=.lastTimestamp
       curl -s localhost:8080/metrics | grep keychain_
