@@ -28,10 +28,15 @@ public final class AuditLogReader {
       if (!Files.exists(idx)) {
         return 0;
       }
-      return SegmentIndex.readFirst(idx) + Files.size(idx) / Long.BYTES - 1;
+      return SegmentIndex.readFirst(idx) + recordsIn(idx);
     } catch (IOException e) {
       throw new AuditLogException(AuditLogException.Kind.IO, "cannot read audit log " + dir, e);
     }
+  }
+
+  /** Records a segment index points at: one offset each after the first-record header. */
+  private static long recordsIn(Path idx) throws IOException {
+    return Files.size(idx) / Long.BYTES - 1;
   }
 
   public static List<byte[]> readRecords(Path dir, long from, long to) {
@@ -50,7 +55,7 @@ public final class AuditLogReader {
               AuditLogException.Kind.CORRUPT, "record " + index + " is beyond the log's index");
         }
         long first = SegmentIndex.readFirst(idx);
-        long count = Files.size(idx) / Long.BYTES - 1;
+        long count = recordsIn(idx);
         if (index < first) {
           throw new AuditLogException(
               AuditLogException.Kind.CORRUPT, "record " + index + " was pruned by retention");

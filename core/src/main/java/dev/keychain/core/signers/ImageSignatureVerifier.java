@@ -100,6 +100,12 @@ public final class ImageSignatureVerifier {
     Verdict.Reason sourceError;
     boolean tagMoved;
     int unknownCosignSignatures;
+
+    /** A source could not be consulted (unavailable) or gave data that does not verify. */
+    void sourceFailed(boolean unavailable, String note) {
+      sourceError = unavailable ? Verdict.Reason.UNAVAILABLE : Verdict.Reason.TRUST_DATA_INVALID;
+      notes.add(note);
+    }
   }
 
   private static void notary(
@@ -112,11 +118,8 @@ public final class ImageSignatureVerifier {
       if (ex.reason() == TufException.Reason.NOT_FOUND) {
         e.notes.add("notary has no trust data for " + gun);
       } else {
-        e.sourceError =
-            ex.reason() == TufException.Reason.UNAVAILABLE
-                ? Verdict.Reason.UNAVAILABLE
-                : Verdict.Reason.TRUST_DATA_INVALID;
-        e.notes.add("notary: " + ex.getMessage());
+        e.sourceFailed(
+            ex.reason() == TufException.Reason.UNAVAILABLE, "notary: " + ex.getMessage());
       }
       return;
     }
@@ -147,11 +150,10 @@ public final class ImageSignatureVerifier {
     try {
       signatures = CosignArtifacts.fetch(registry, image, digest);
     } catch (RegistryException ex) {
-      e.sourceError =
+      e.sourceFailed(
           ex.reason() == RegistryException.Reason.UNAVAILABLE
-              ? Verdict.Reason.UNAVAILABLE
-              : Verdict.Reason.TRUST_DATA_INVALID;
-      e.notes.add("cosign: " + ex.getMessage());
+              || ex.reason() == RegistryException.Reason.UNAUTHORIZED,
+          "cosign: " + ex.getMessage());
       return;
     }
     if (signatures.isEmpty()) {
