@@ -1,5 +1,7 @@
 package dev.keychain.core.auth;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.util.List;
 
 /**
@@ -106,10 +108,17 @@ public final class Messages {
    * present once the session keys exist; an agent acts on a refusal (wiping its key) only if it
    * verifies.
    */
-  public record Refusal(int v, String sessionId, String reason, String message, String mac) {
+  public record Refusal(
+      int v,
+      @JsonSetter(nulls = Nulls.AS_EMPTY) String sessionId,
+      String reason,
+      String message,
+      @JsonSetter(nulls = Nulls.AS_EMPTY) String mac) {
     public Refusal {
+      // Absent before the session exists; null on the wire reads as empty, both mean absent.
+      sessionId = sessionId == null || sessionId.isEmpty() ? null : sessionId;
+      mac = mac == null || mac.isEmpty() ? null : mac;
       checkVersion(v);
-      Wire.require(sessionId == null || !sessionId.isEmpty(), "sessionId must not be empty");
       if (sessionId != null) {
         Wire.unb64(sessionId, "sessionId", SESSION_ID_BYTES);
       }
@@ -119,7 +128,6 @@ public final class Messages {
         throw new IllegalArgumentException("unknown refusal reason " + reason);
       }
       Wire.require(message != null && message.length() <= 1024, "message missing or too long");
-      Wire.require(mac == null || !mac.isEmpty(), "mac must not be empty");
       if (mac != null) {
         Wire.unb64(mac, "mac", MAC_BYTES);
       }

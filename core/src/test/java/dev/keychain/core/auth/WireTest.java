@@ -24,6 +24,16 @@ class WireTest {
   }
 
   @Test
+  void refusalBeforeAnySessionRoundTripsWithoutSessionOrMac() throws AuthFailure {
+    Messages.Refusal refusal =
+        new Messages.Refusal(Messages.VERSION, null, "MALFORMED", "AgentHello: bad", null);
+    Messages.Refusal parsed = Wire.parse(Wire.toJson(refusal), Messages.Refusal.class);
+    assertEquals(null, parsed.sessionId());
+    assertEquals(null, parsed.mac());
+    assertEquals("MALFORMED", parsed.reason());
+  }
+
+  @Test
   void acceptsAWellFormedHello() throws Exception {
     assertEquals("t", Wire.parse(GOOD, Messages.AgentHello.class).token());
   }

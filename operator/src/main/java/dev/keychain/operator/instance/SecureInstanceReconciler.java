@@ -10,6 +10,7 @@ import dev.keychain.core.lifecycle.Lifecycle;
 import dev.keychain.core.lifecycle.LifecycleEvent;
 import dev.keychain.core.lifecycle.Timestamps;
 import dev.keychain.core.lifecycle.Transition;
+import dev.keychain.operator.agent.AgentPods;
 import dev.keychain.operator.api.v1alpha1.AgentStatus;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
@@ -19,12 +20,16 @@ import dev.keychain.operator.chain.ChainProblem;
 import dev.keychain.operator.chain.ChainState;
 import dev.keychain.operator.chain.ChainVault;
 import dev.keychain.operator.chain.OpenChain;
+import dev.keychain.operator.injection.PodInjector;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.status.KubernetesEvents;
 import dev.keychain.operator.status.StatusPatch;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -289,10 +294,20 @@ public class SecureInstanceReconciler
     if (pending == null) {
       return false;
     }
+    // Acknowledgements are read from the pods themselves (the agent endpoint records them there):
+    // the status' agent list is only refreshed after the lifecycle has advanced.
     boolean acknowledged =
-        status.getAgents().stream()
-            .filter(a -> a.getLastSeen() != null)
-            .allMatch(a -> pending.equals(a.getEpoch()));
+        client
+            .pods()
+            .inNamespace(si.getMetadata().getNamespace())
+            .withLabelSelector(si.getSpec().getSelector())
+            .list()
+            .getItems()
+            .stream()
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .map(p -> p.getMetadata().getAnnotations())
+            .filter(a -> a != null && a.containsKey(AgentPods.ACK_SEEN))
+            .allMatch(a -> pending.toString().equals(a.get(AgentPods.ACK_EPOCH)));
     if (acknowledged) {
       status.setSubKeyEpoch(pending);
       status.setPendingSubKeyEpoch(null);
@@ -358,6 +373,7 @@ public class SecureInstanceReconciler
         a.setAgentNumber(nextNumber++);
       }
       a.setRestricted(restricted);
+      recordAcknowledgement(pod, a);
       if (restricted) {
         a.setKeyId(null);
       } else {
@@ -375,6 +391,39 @@ public class SecureInstanceReconciler
     }
     status.setAgents(agents);
     status.setAgentCount(agents.size());
+  }
+
+  /**
+   * Takes the agent's acknowledgement (left on its pod by the agent endpoint of whichever replica
+   * it handshook with) into the status, and names the agent number on injected pods.
+   */
+  private void recordAcknowledgement(Pod pod, AgentStatus a) {
+    Map<String, String> annotations =
+        pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
+    String epoch = annotations.get(AgentPods.ACK_EPOCH);
+    if (epoch != null && epoch.matches("[0-9]{1,18}")) {
+      a.setEpoch(Long.parseLong(epoch));
+      a.setLastSeen(annotations.get(AgentPods.ACK_SEEN));
+    }
+    String number = Integer.toString(a.getAgentNumber());
+    if (annotations.containsKey(PodInjector.INJECTED)
+        && !number.equals(annotations.get(PodInjector.AGENT_NUMBER))) {
+      try {
+        client
+            .pods()
+            .inNamespace(pod.getMetadata().getNamespace())
+            .withName(pod.getMetadata().getName())
+            .patch(
+                PatchContext.of(PatchType.JSON_MERGE),
+                "{\"metadata\":{\"annotations\":{\""
+                    + PodInjector.AGENT_NUMBER
+                    + "\":\""
+                    + number
+                    + "\"}}}");
+      } catch (KubernetesClientException e) {
+        // The number is in the status either way; the next reconcile tries again.
+      }
+    }
   }
 
   static Optional<AuthorizationRow> row(SecureInstanceStatus status) {

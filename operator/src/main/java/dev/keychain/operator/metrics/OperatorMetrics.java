@@ -87,6 +87,35 @@ public class OperatorMetrics {
           .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 10)
           .register(registry);
 
+  public final Counter injections =
+      Counter.builder()
+          .name("keychain_injection_reviews_total")
+          .help("Pod injection reviews by result (injected, skipped, rejected, invalid)")
+          .labelNames("result")
+          .register(registry);
+
+  public final Histogram injectionReview =
+      Histogram.builder()
+          .name("keychain_injection_review_seconds")
+          .help("Time to answer a pod injection review, server side")
+          .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+          .register(registry);
+
+  public final Counter handshakes =
+      Counter.builder()
+          .name("keychain_agent_handshakes_total")
+          .help("Agent handshakes by result (granted, or the refusal reason)")
+          .labelNames("result")
+          .register(registry);
+
+  public final Histogram handshakeSeconds =
+      Histogram.builder()
+          .name("keychain_agent_handshake_step_seconds")
+          .help("Server-side time of each handshake step (hello, confirm)")
+          .labelNames("step")
+          .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+          .register(registry);
+
   public PrometheusRegistry registry() {
     return registry;
   }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keychain.core.audit.AuditLogReader;
 import dev.keychain.core.signers.KeyIds;
 import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.operator.api.v1alpha1.AuditLog;
 import dev.keychain.operator.api.v1alpha1.AuditLogSpec;
 import dev.keychain.operator.api.v1alpha1.CosignTrustSpec;
@@ -391,7 +392,7 @@ class ImageAdmissionIT {
   void answersMalformedAdmissionReviewWithAnErrorNamingTheField() throws Exception {
     HttpClient http =
         HttpClient.newBuilder()
-            .sslContext(LocalControlPlaneResource.plane().pki().trustingContext())
+            .sslContext(TrustBundles.trusting(LocalControlPlaneResource.webhookCaPem()))
             .build();
     HttpResponse<String> r =
         http.send(

@@ -77,15 +77,7 @@ class SecureInstanceReconcilerIT {
   }
 
   private void setState(String ns, String name, InstanceState state) {
-    client
-        .resources(SecureInstance.class)
-        .inNamespace(ns)
-        .withName(name)
-        .edit(
-            si -> {
-              si.getSpec().setState(state);
-              return si;
-            });
+    dev.keychain.operator.testing.Fixtures.setState(client, ns, name, state);
   }
 
   private void createPod(String ns, String name, String app) {

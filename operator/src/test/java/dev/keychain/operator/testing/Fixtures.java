@@ -69,4 +69,21 @@ public final class Fixtures {
     Condition c = ready(conditions);
     return c != null && "True".equals(c.getStatus());
   }
+
+  /** Sets an instance's desired state. */
+  public static void setState(
+      KubernetesClient client,
+      String ns,
+      String name,
+      dev.keychain.core.lifecycle.InstanceState state) {
+    client
+        .resources(SecureInstance.class)
+        .inNamespace(ns)
+        .withName(name)
+        .edit(
+            si -> {
+              si.getSpec().setState(state);
+              return si;
+            });
+  }
 }

@@ -44,16 +44,30 @@ public class LocalControlPlaneResource implements QuarkusTestResourceLifecycleMa
     }
   }
 
+  /** The namespace the operator under test runs "in": its webhook CA Secret lives there. */
+  public static final String OPERATOR_NAMESPACE = "keychain-system";
+
   private static int webhookPort;
 
-  /** The HTTPS URL of the operator's webhook endpoint {@code path} (loopback, test PKI). */
+  /** The HTTPS URL of the operator's webhook endpoint {@code path} (loopback). */
   public static String webhookUrl(String path) {
     return "https://127.0.0.1:" + webhookPort + path;
   }
 
-  /** The CA that signed the operator's serving certificate, for webhook configurations. */
+  /** The CA bundle of the operator's own webhook CA, as it published it in its Secret. */
   public static String webhookCaPem() {
-    return plane().pki().caPem();
+    var secret =
+        plane()
+            .client()
+            .secrets()
+            .inNamespace(OPERATOR_NAMESPACE)
+            .withName("keychain-operator-ca")
+            .get();
+    if (secret == null) {
+      throw new IllegalStateException("the operator has not created its webhook CA yet");
+    }
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get("ca.crt")), StandardCharsets.US_ASCII);
   }
 
   @Override
@@ -61,16 +75,28 @@ public class LocalControlPlaneResource implements QuarkusTestResourceLifecycleMa
     LocalControlPlane p = plane();
     var config = p.adminConfig();
     Base64.Encoder b64 = Base64.getEncoder();
-    // The webhooks are served over HTTPS with a certificate from the control plane's CA, which the
-    // webhook configurations name as their caBundle.
-    Path tlsDir = Path.of("target", "webhook-tls");
-    Path[] tls =
-        p.pki().loopbackServerCertificate("keychain-operator-webhook").writeTo(tlsDir, "tls");
+    if (p.client().namespaces().withName(OPERATOR_NAMESPACE).get() == null) {
+      p.client()
+          .namespaces()
+          .resource(
+              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(OPERATOR_NAMESPACE)
+                  .endMetadata()
+                  .build())
+          .create();
+    }
+    // The operator serves its webhooks with a certificate from its own CA; loopback is added to
+    // the names so that the API server (and tests) can call it on 127.0.0.1.
     webhookPort = FreePorts.loopback();
     return Map.ofEntries(
-        Map.entry("quarkus.tls.key-store.pem.0.cert", tls[0].toAbsolutePath().toString()),
-        Map.entry("quarkus.tls.key-store.pem.0.key", tls[1].toAbsolutePath().toString()),
-        Map.entry("quarkus.http.test-ssl-port", Integer.toString(webhookPort)),
+        Map.entry("keychain.operator.namespace", OPERATOR_NAMESPACE),
+        Map.entry("keychain.webhook.host", "127.0.0.1"),
+        Map.entry("keychain.webhook.port", Integer.toString(webhookPort)),
+        Map.entry("keychain.webhook.extra-sans", "127.0.0.1"),
+        Map.entry("keychain.webhook.check-interval", "PT2S"),
+        Map.entry("keychain.agent.operator-url", "https://127.0.0.1:" + webhookPort),
+        Map.entry("keychain.agent.image", "keychain-agent:test"),
         Map.entry("quarkus.kubernetes-client.api-server-url", p.apiServerUrl()),
         Map.entry(
             "quarkus.kubernetes-client.ca-cert-data",

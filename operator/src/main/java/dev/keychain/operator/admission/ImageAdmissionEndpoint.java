@@ -3,12 +3,11 @@ package dev.keychain.operator.admission;
 import dev.keychain.core.audit.AuditEvent;
 import dev.keychain.core.audit.AuditSink;
 import dev.keychain.operator.metrics.OperatorMetrics;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
+import dev.keychain.operator.webhook.AdmissionReviews;
+import dev.keychain.operator.webhook.JsonEndpoint;
+import dev.keychain.operator.webhook.WebhookRoutes;
+import io.vertx.ext.web.Router;
+import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -23,38 +22,33 @@ import org.jboss.logging.Logger;
  * templates of workloads. Each governed decision is an audit record; denials name the image, the
  * digest, the key IDs found and why.
  */
-@Path("/admission/images")
-public class ImageAdmissionResource {
-  private static final Logger LOG = Logger.getLogger(ImageAdmissionResource.class);
+@Singleton
+public class ImageAdmissionEndpoint implements WebhookRoutes {
+  public static final String PATH = "/admission/images";
+  private static final Logger LOG = Logger.getLogger(ImageAdmissionEndpoint.class);
 
   private final ImageAdmission admission;
   private final AuditSink audit;
   private final OperatorMetrics metrics;
 
-  public ImageAdmissionResource(
+  public ImageAdmissionEndpoint(
       ImageAdmission admission, AuditSink audit, OperatorMetrics metrics) {
     this.admission = admission;
     this.audit = audit;
     this.metrics = metrics;
   }
 
-  @POST
-  @Consumes(MediaType.APPLICATION_JSON)
-  @Produces(MediaType.APPLICATION_JSON)
-  public Response review(String body) {
-    long start = System.nanoTime();
-    AdmissionReviews.Request request;
-    try {
-      request = AdmissionReviews.parse(body);
-    } catch (IllegalArgumentException e) {
-      metrics.admissionReviews.labelValues("unknown", "invalid").inc();
-      return Response.status(400).type(MediaType.TEXT_PLAIN).entity(e.getMessage()).build();
-    }
-    try {
-      return Response.ok(decide(request)).build();
-    } finally {
-      metrics.admissionReview.observe((System.nanoTime() - start) / 1e9);
-    }
+  @Override
+  public void register(Router router) {
+    JsonEndpoint.post(router, PATH, (body, remote) -> review(body));
+  }
+
+  JsonEndpoint.Reply review(String body) {
+    return AdmissionReviews.serve(
+        body,
+        () -> metrics.admissionReviews.labelValues("unknown", "invalid").inc(),
+        metrics.admissionReview,
+        this::decide);
   }
 
   private String decide(AdmissionReviews.Request request) {

@@ -1,4 +1,4 @@
-package dev.keychain.operator.admission;
+package dev.keychain.operator.webhook;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -14,8 +14,8 @@ import java.util.List;
  * review that cannot be read is an error naming the field; the API server then applies the
  * webhook's failure policy (Fail: denied).
  */
-final class AdmissionReviews {
-  static final ObjectMapper JSON =
+public final class AdmissionReviews {
+  public static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -24,7 +24,7 @@ final class AdmissionReviews {
   private AdmissionReviews() {}
 
   /** The parts of a request the webhooks use. */
-  record Request(
+  public record Request(
       String uid,
       String kind,
       String namespace,
@@ -34,7 +34,7 @@ final class AdmissionReviews {
       JsonNode object,
       JsonNode oldObject) {}
 
-  static Request parse(String body) {
+  public static Request parse(String body) {
     JsonNode review;
     try {
       review = JSON.readTree(body);
@@ -95,7 +95,8 @@ final class AdmissionReviews {
   }
 
   /** The response for {@code uid}: allowed, or denied with {@code message} (HTTP 403 Forbidden). */
-  static String response(String uid, boolean allowed, String message, List<String> warnings) {
+  public static String response(
+      String uid, boolean allowed, String message, List<String> warnings) {
     ObjectNode review =
         JSON.createObjectNode()
             .put("apiVersion", "admission.k8s.io/v1")
@@ -114,5 +115,52 @@ final class AdmissionReviews {
       warnings.forEach(x -> w.add(x.length() > 1000 ? x.substring(0, 1000) : x));
     }
     return review.toString();
+  }
+
+  /** An allowed response carrying a JSONPatch for the object (mutating webhooks). */
+  public static String patchResponse(String uid, ArrayNode patch, List<String> warnings) {
+    ObjectNode review =
+        JSON.createObjectNode()
+            .put("apiVersion", "admission.k8s.io/v1")
+            .put("kind", "AdmissionReview");
+    ObjectNode response = review.putObject("response").put("uid", uid).put("allowed", true);
+    if (!patch.isEmpty()) {
+      response
+          .put("patchType", "JSONPatch")
+          .put(
+              "patch",
+              java.util.Base64.getEncoder()
+                  .encodeToString(
+                      patch.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    if (!warnings.isEmpty()) {
+      ArrayNode w = response.putArray("warnings");
+      warnings.forEach(w::add);
+    }
+    return review.toString();
+  }
+
+  /**
+   * Serves one AdmissionReview: parses it (HTTP 400 naming the field when it cannot be read, after
+   * {@code onInvalid}), decides, and observes the server-side time in {@code seconds}.
+   */
+  public static JsonEndpoint.Reply serve(
+      String body,
+      Runnable onInvalid,
+      io.prometheus.metrics.core.metrics.Histogram seconds,
+      java.util.function.Function<Request, String> decide) {
+    long start = System.nanoTime();
+    Request request;
+    try {
+      request = parse(body);
+    } catch (IllegalArgumentException e) {
+      onInvalid.run();
+      return JsonEndpoint.Reply.text(400, e.getMessage());
+    }
+    try {
+      return JsonEndpoint.Reply.json(decide.apply(request));
+    } finally {
+      seconds.observe((System.nanoTime() - start) / 1e9);
+    }
   }
 }

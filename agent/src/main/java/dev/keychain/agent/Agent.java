@@ -1,0 +1,228 @@
+package dev.keychain.agent;
+
+import dev.keychain.core.auth.AgentApi;
+import dev.keychain.core.auth.AuthFailure;
+import dev.keychain.core.auth.GrantedKey;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The agent's behaviour. {@link #enrol} (init container): handshake until a key is granted, then
+ * exit. {@link #run} (sidecar): keep the key current: handshake again when the watch reports a
+ * change or the key nears its expiry; wipe it on an authenticated restriction (and take it back
+ * when the instance runs again) or revocation (then exit); keep serving it while the operator is
+ * merely unreachable, until it expires. Every line it logs names key IDs and epochs only.
+ */
+final class Agent {
+  /** Exit codes. */
+  static final int OK = 0;
+
+  static final int CONFIGURATION = 2;
+  static final int AUTHENTICATION = 3;
+  static final int REVOKED = 4;
+
+  private final AgentConfig config;
+  private final OperatorClient operator;
+  private final KeyFiles files;
+  private final Clock clock;
+  private final PrintStream log;
+  private Duration backoff = Duration.ofMillis(500);
+
+  Agent(AgentConfig config, OperatorClient operator, Clock clock, PrintStream log) {
+    this.config = config;
+    this.operator = operator;
+    this.files = new KeyFiles(config.keyDir());
+    this.clock = clock;
+    this.log = log;
+  }
+
+  /** Thrown to end the agent with an exit code and a message. */
+  static final class Exit extends Exception {
+    final int code;
+
+    Exit(int code, String message) {
+      super(message);
+      this.code = code;
+    }
+  }
+
+  int enrol() throws InterruptedException {
+    try {
+      while (true) {
+        if (attempt()) {
+          return OK;
+        }
+        pause();
+      }
+    } catch (Exit e) {
+      log("exit " + e.code + ": " + e.getMessage());
+      return e.code;
+    }
+  }
+
+  int run() throws InterruptedException {
+    String state = "";
+    boolean due = files.held().isEmpty();
+    try {
+      while (true) {
+        Optional<KeyFiles.Held> held = files.held();
+        if (held.isPresent() && refreshDue(held.get())) {
+          due = true;
+        }
+        if (due) {
+          if (attempt()) {
+            due = false;
+          } else {
+            expireIfDue();
+          }
+        }
+        try {
+          AgentApi.WatchResponse w =
+              operator.watch(
+                  token(), state, due ? Math.min(5, config.watchSeconds()) : watchSeconds());
+          if (w.changed()) {
+            if (!state.isEmpty()) {
+              log("instance " + config.instance() + " changed; handshaking again");
+            }
+            state = w.state();
+            due = true;
+          }
+          backoff = Duration.ofMillis(500);
+        } catch (IOException | AuthFailure e) {
+          log("watch failed: " + describe(e));
+          expireIfDue();
+          pause();
+        }
+      }
+    } catch (Exit e) {
+      log("exit " + e.code + ": " + e.getMessage());
+      return e.code;
+    }
+  }
+
+  /** One handshake; true if a key is held afterwards. */
+  private boolean attempt() throws Exit {
+    Optional<KeyFiles.Held> held = files.held();
+    OperatorClient.Outcome outcome;
+    try {
+      outcome = operator.handshake(token(), held.map(KeyFiles.Held::epochs));
+    } catch (IOException e) {
+      log("operator unreachable: " + describe(e));
+      return false;
+    } catch (AuthFailure e) {
+      throw new Exit(AUTHENTICATION, "operator could not be authenticated: " + e.getMessage());
+    }
+    if (outcome instanceof OperatorClient.Outcome.Granted granted) {
+      try (var key = granted.key().key()) {
+        GrantedKey g = granted.key();
+        boolean changed = held.isEmpty() || !held.get().keyId().equals(g.keyId().hex());
+        files.write(g);
+        if (changed) {
+          log(
+              "key "
+                  + g.keyId().shortForm()
+                  + " at epochs "
+                  + g.epochs()
+                  + " until "
+                  + g.expiresAt());
+        }
+        backoff = Duration.ofMillis(500);
+        return true;
+      } catch (IOException e) {
+        throw new Exit(
+            CONFIGURATION, "cannot write the key to " + config.keyDir() + ": " + e.getMessage());
+      }
+    }
+    OperatorClient.Outcome.Refused refused = (OperatorClient.Outcome.Refused) outcome;
+    AuthFailure failure = refused.failure();
+    switch (failure.reason()) {
+      case RESTRICTED -> {
+        if (refused.authenticated()) {
+          wipe("restricted: " + failure.detail());
+        } else {
+          log("refused (unauthenticated, key kept): " + failure.detail());
+        }
+        return false;
+      }
+      case REVOKED -> {
+        if (refused.authenticated()) {
+          wipe("revoked: " + failure.detail());
+          throw new Exit(REVOKED, "keys revoked: " + failure.detail());
+        }
+        log("refused (unauthenticated, key kept): " + failure.detail());
+        return false;
+      }
+      case UNAVAILABLE, UNEXPECTED_MESSAGE, STALE_TIMESTAMP -> {
+        log("operator cannot grant now (" + failure.reason() + "): " + failure.detail());
+        return false;
+      }
+      default ->
+          throw new Exit(
+              AUTHENTICATION, "handshake refused (" + failure.reason() + "): " + failure.detail());
+    }
+  }
+
+  private boolean refreshDue(KeyFiles.Held held) {
+    Duration life = Duration.between(held.issuedAt(), held.expiresAt());
+    return !clock.instant().isBefore(held.issuedAt().plus(life.multipliedBy(2).dividedBy(3)));
+  }
+
+  private void expireIfDue() throws Exit {
+    Optional<KeyFiles.Held> held = files.held();
+    if (held.isPresent() && !clock.instant().isBefore(held.get().expiresAt())) {
+      wipe("key " + held.get().keyId().substring(0, 16) + " expired without a refresh");
+    }
+  }
+
+  private void wipe(String why) throws Exit {
+    try {
+      if (files.held().isPresent()) {
+        files.wipe();
+        log("key wiped: " + why);
+      } else {
+        files.wipe();
+        log("no key: " + why);
+      }
+    } catch (IOException e) {
+      throw new Exit(
+          CONFIGURATION, "cannot wipe the key in " + config.keyDir() + ": " + e.getMessage());
+    }
+  }
+
+  private int watchSeconds() {
+    return config.watchSeconds();
+  }
+
+  private String token() throws Exit {
+    try {
+      // Re-read every time: the kubelet rotates the projected token.
+      return Files.readString(config.tokenFile(), StandardCharsets.US_ASCII).trim();
+    } catch (IOException e) {
+      throw new Exit(
+          CONFIGURATION, "cannot read token " + config.tokenFile() + ": " + e.getMessage());
+    }
+  }
+
+  private void pause() throws InterruptedException {
+    Thread.sleep(backoff.toMillis());
+    backoff = backoff.multipliedBy(2);
+    if (backoff.compareTo(config.maxBackoff()) > 0) {
+      backoff = config.maxBackoff();
+    }
+  }
+
+  private static String describe(Exception e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  private void log(String message) {
+    log.println(Instant.now(clock) + " keychain-agent " + config.instance() + ": " + message);
+    log.flush();
+  }
+}

@@ -1,0 +1,249 @@
+package dev.keychain.operator.agent;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.keychain.core.auth.AgentApi;
+import dev.keychain.core.auth.AuthFailure;
+import dev.keychain.core.auth.MasterHandshake;
+import dev.keychain.core.auth.Messages;
+import dev.keychain.core.auth.ReplayCache;
+import dev.keychain.core.auth.Wire;
+import dev.keychain.operator.api.v1alpha1.SecureInstance;
+import dev.keychain.operator.injection.PodInjector;
+import dev.keychain.operator.instance.InstanceIndex;
+import dev.keychain.operator.metrics.OperatorMetrics;
+import dev.keychain.operator.webhook.JsonEndpoint;
+import dev.keychain.operator.webhook.WebhookCertificates;
+import dev.keychain.operator.webhook.WebhookRoutes;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The agent endpoint: the mutual-authentication handshake of {@code core.auth} over HTTPS (hello,
+ * then confirm, which grants the pod's sub key or refuses with a MACed reason), and a long-poll
+ * that wakes agents when their instance's key state changes (rotation, restriction, revocation). A
+ * session lives between the two steps for at most {@code keychain.agent.session-timeout}, in the
+ * replica that answered the hello (the Service uses ClientIP affinity).
+ */
+@Singleton
+public class AgentEndpoint implements WebhookRoutes {
+  private static final Logger LOG = Logger.getLogger(AgentEndpoint.class);
+  private static final long BODY_LIMIT = Wire.MAX_MESSAGE_BYTES;
+
+  private final AgentGrants grants;
+  private final AgentPods pods;
+  private final WebhookCertificates certificates;
+  private final OperatorMetrics metrics;
+  private final Vertx vertx;
+  private final Clock clock = Clock.systemUTC();
+  private final Duration skew;
+  private final ReplayCache replays;
+  private final Cache<String, MasterHandshake> sessions;
+  private final Map<String, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+
+  public AgentEndpoint(
+      AgentGrants grants,
+      AgentPods pods,
+      WebhookCertificates certificates,
+      OperatorMetrics metrics,
+      Vertx vertx,
+      InstanceIndex instances,
+      @ConfigProperty(name = "keychain.agent.clock-skew", defaultValue = "PT30S") Duration skew,
+      @ConfigProperty(name = "keychain.agent.session-timeout", defaultValue = "PT30S")
+          Duration sessionTimeout) {
+    this.grants = grants;
+    this.pods = pods;
+    this.certificates = certificates;
+    this.metrics = metrics;
+    this.vertx = vertx;
+    this.skew = skew;
+    this.replays = new ReplayCache(skew, 1_000_000);
+    this.sessions =
+        Caffeine.newBuilder().maximumSize(200_000).expireAfterWrite(sessionTimeout).build();
+    instances.addListener(this::instanceChanged);
+  }
+
+  @Override
+  public void register(Router router) {
+    JsonEndpoint.post(router, AgentApi.HELLO, (body, remote) -> hello(body));
+    JsonEndpoint.post(router, AgentApi.CONFIRM, (body, remote) -> confirm(body));
+    router
+        .post(AgentApi.WATCH)
+        .handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT))
+        .handler(ctx -> watch(ctx.body().asString(), ctx.response()));
+  }
+
+  JsonEndpoint.Reply hello(String body) {
+    long start = System.nanoTime();
+    MasterHandshake handshake =
+        new MasterHandshake(certificates.masterIdentity(), replays, clock, skew);
+    try {
+      Messages.MasterHello answer = handshake.onHello(Wire.parse(body, Messages.AgentHello.class));
+      sessions.put(handshake.sessionId(), handshake);
+      return JsonEndpoint.Reply.json(Wire.toJson(answer));
+    } catch (AuthFailure failure) {
+      return refuse(handshake, failure);
+    } finally {
+      metrics.handshakeSeconds.labelValues("hello").observe((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  JsonEndpoint.Reply confirm(String body) {
+    long start = System.nanoTime();
+    Messages.AgentConfirm confirm;
+    try {
+      confirm = Wire.parse(body, Messages.AgentConfirm.class);
+    } catch (AuthFailure failure) {
+      return refuse(null, failure);
+    }
+    // One use per session: a replayed confirm finds nothing.
+    MasterHandshake handshake = sessions.asMap().remove(confirm.sessionId());
+    if (handshake == null) {
+      return refuse(
+          null,
+          new AuthFailure(
+              AuthFailure.Reason.UNEXPECTED_MESSAGE,
+              "unknown or expired handshake session (a confirm is accepted once, within the"
+                  + " session timeout, by the replica that answered the hello)"));
+    }
+    AtomicReference<AgentGrants.Decided> decided = new AtomicReference<>();
+    try {
+      Messages.KeyGrant grant =
+          handshake.onConfirm(
+              confirm,
+              token -> {
+                AgentGrants.Decided d = grants.decide(token);
+                decided.set(d);
+                return d.grant();
+              });
+      AgentGrants.Decided d = decided.get();
+      pods.acknowledge(d.pod(), d.keyId(), d.epoch(), Instant.now());
+      metrics.handshakes.labelValues("granted").inc();
+      return JsonEndpoint.Reply.json(Wire.toJson(grant));
+    } catch (AuthFailure failure) {
+      return refuse(handshake, failure);
+    } finally {
+      metrics.handshakeSeconds.labelValues("confirm").observe((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private JsonEndpoint.Reply refuse(MasterHandshake handshake, AuthFailure failure) {
+    metrics.handshakes.labelValues(failure.reason().name()).inc();
+    LOG.debugf("agent handshake refused: %s %s", failure.reason(), failure.detail());
+    Messages.Refusal refusal =
+        handshake != null
+            ? handshake.refusal(failure)
+            : new Messages.Refusal(
+                Messages.VERSION, null, failure.reason().name(), failure.detail(), null);
+    int status =
+        switch (failure.reason()) {
+          case MALFORMED, UNSUPPORTED_VERSION -> 400;
+          case UNAVAILABLE -> 503;
+          default -> 403;
+        };
+    return JsonEndpoint.Reply.json(status, Wire.toJson(refusal));
+  }
+
+  /** One parked watch. */
+  private final class Waiter {
+    final String since;
+    final HttpServerResponse response;
+    final AtomicBoolean done = new AtomicBoolean();
+    long timer;
+
+    Waiter(String since, HttpServerResponse response) {
+      this.since = since;
+      this.response = response;
+    }
+
+    void answer(String state) {
+      if (done.compareAndSet(false, true)) {
+        vertx.cancelTimer(timer);
+        response
+            .putHeader("content-type", "application/json")
+            .end(
+                Wire.toJson(
+                    new AgentApi.WatchResponse(Messages.VERSION, state, !state.equals(since))));
+      }
+    }
+  }
+
+  private void watch(String body, HttpServerResponse response) {
+    vertx
+        .<Object[]>executeBlocking(
+            () -> {
+              AgentApi.WatchRequest request = Wire.parse(body, AgentApi.WatchRequest.class);
+              AgentGrants.Membership m = grants.membership(request.token());
+              String key =
+                  m.pod().getMetadata().getNamespace()
+                      + "/"
+                      + m.pod().getMetadata().getAnnotations().get(PodInjector.INSTANCE);
+              return new Object[] {request, key, AgentGrants.keyState(m.instance())};
+            },
+            false)
+        .onSuccess(
+            r -> {
+              AgentApi.WatchRequest request = (AgentApi.WatchRequest) r[0];
+              String key = (String) r[1];
+              String state = (String) r[2];
+              Waiter waiter = new Waiter(request.since(), response);
+              if (!state.equals(request.since())) {
+                waiter.answer(state);
+                return;
+              }
+              Set<Waiter> set = waiting.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet());
+              set.add(waiter);
+              waiter.timer =
+                  vertx.setTimer(
+                      request.timeoutSeconds() * 1000L,
+                      id -> {
+                        set.remove(waiter);
+                        waiter.answer(state);
+                      });
+              response.closeHandler(v -> set.remove(waiter));
+            })
+        .onFailure(
+            e -> {
+              AuthFailure failure =
+                  e instanceof AuthFailure f
+                      ? f
+                      : new AuthFailure(
+                          AuthFailure.Reason.UNAVAILABLE,
+                          "watch failed: " + e.getClass().getSimpleName());
+              JsonEndpoint.Reply reply = refuse(null, failure);
+              response
+                  .setStatusCode(reply.status())
+                  .putHeader("content-type", reply.contentType())
+                  .end(reply.body());
+            });
+  }
+
+  private void instanceChanged(SecureInstance si, boolean deleted) {
+    String key = si.getMetadata().getNamespace() + "/" + si.getMetadata().getName();
+    Set<Waiter> set = waiting.get(key);
+    if (set == null || set.isEmpty()) {
+      return;
+    }
+    String state = AgentGrants.keyState(deleted ? Optional.empty() : Optional.of(si));
+    for (Waiter w : set) {
+      if (!state.equals(w.since)) {
+        set.remove(w);
+        w.answer(state);
+      }
+    }
+  }
+}

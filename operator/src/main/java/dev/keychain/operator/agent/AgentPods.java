@@ -1,0 +1,109 @@
+package dev.keychain.operator.agent;
+
+import dev.keychain.operator.injection.PodInjector;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The pods agents run in, as every replica sees them (an informer over injected pods only), and the
+ * acknowledgements agents leave on them: the key ID and epoch an agent last received and when. The
+ * instance reconciler reads these into the instance status (and completes a rotation once every
+ * agent holds the new epoch), so no replica but the leader ever writes instance status.
+ */
+@Singleton
+public class AgentPods {
+  public static final String ACK_KEY_ID = "keychain.dev/agent-key-id";
+  public static final String ACK_EPOCH = "keychain.dev/agent-epoch";
+  public static final String ACK_SEEN = "keychain.dev/agent-last-seen";
+  private static final Logger LOG = Logger.getLogger(AgentPods.class);
+
+  private final KubernetesClient client;
+  private final Duration seenInterval;
+  private SharedIndexInformer<Pod> informer;
+
+  public AgentPods(
+      KubernetesClient client,
+      @ConfigProperty(name = "keychain.agent.last-seen-interval", defaultValue = "PT60S")
+          Duration seenInterval) {
+    this.client = client;
+    this.seenInterval = seenInterval;
+  }
+
+  void start(@Observes StartupEvent e) {
+    informer =
+        client.pods().inAnyNamespace().withLabel(PodInjector.AGENT_LABEL, "injected").inform();
+  }
+
+  /** The pod, from the informer or (just created, not seen yet) from the API server. */
+  public Pod get(String namespace, String name) {
+    Pod pod =
+        informer == null
+            ? null
+            : informer.getIndexer().getByKey(Cache.namespaceKeyFunc(namespace, name));
+    if (pod == null) {
+      pod = client.pods().inNamespace(namespace).withName(name).get();
+    }
+    return pod;
+  }
+
+  /** Records on the pod that its agent received {@code keyId} at {@code epoch}, if that is news. */
+  public void acknowledge(Pod pod, String keyId, long epoch, Instant now) {
+    Map<String, String> a = pod.getMetadata().getAnnotations();
+    String seen = a == null ? null : a.get(ACK_SEEN);
+    boolean same =
+        a != null
+            && keyId.equals(a.get(ACK_KEY_ID))
+            && Long.toString(epoch).equals(a.get(ACK_EPOCH))
+            && seen != null
+            && Instant.parse(seen).plus(seenInterval).isAfter(now);
+    if (same) {
+      return;
+    }
+    String patch =
+        "{\"metadata\":{\"annotations\":{\""
+            + ACK_KEY_ID
+            + "\":\""
+            + keyId
+            + "\",\""
+            + ACK_EPOCH
+            + "\":\""
+            + epoch
+            + "\",\""
+            + ACK_SEEN
+            + "\":\""
+            + now
+            + "\"}}}";
+    try {
+      client
+          .pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    } catch (KubernetesClientException e) {
+      // The agent has its key; the status catches up with the next acknowledgement.
+      LOG.warnf(
+          "cannot record agent acknowledgement on pod %s/%s: %s",
+          pod.getMetadata().getNamespace(), pod.getMetadata().getName(), e.getCode());
+    }
+  }
+
+  void stop(@Observes ShutdownEvent e) {
+    if (informer != null) {
+      informer.close();
+    }
+  }
+}

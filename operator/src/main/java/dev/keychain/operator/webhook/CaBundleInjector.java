@@ -1,0 +1,106 @@
+package dev.keychain.operator.webhook;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Writes the operator's CA bundle into the clientConfig of every webhook of the webhook
+ * configurations labelled {@code keychain.dev/ca-bundle=<operator name>} (the chart labels its
+ * own), so that the API server trusts the serving certificates the operator issues.
+ */
+@Singleton
+public class CaBundleInjector {
+  public static final String LABEL = "keychain.dev/ca-bundle";
+  private static final Logger LOG = Logger.getLogger(CaBundleInjector.class);
+
+  private final KubernetesClient client;
+  private final String owner;
+
+  public CaBundleInjector(
+      KubernetesClient client,
+      @ConfigProperty(name = "keychain.webhook.ca-bundle-owner", defaultValue = "keychain-operator")
+          String owner) {
+    this.client = client;
+    this.owner = owner;
+  }
+
+  /** Patches configurations whose bundle differs; returns how many were patched. */
+  public int inject(String bundlePem) {
+    String bundle =
+        Base64.getEncoder().encodeToString(bundlePem.getBytes(StandardCharsets.US_ASCII));
+    var v1 = client.admissionRegistration().v1();
+    int patched = 0;
+    for (MutatingWebhookConfiguration c :
+        v1.mutatingWebhookConfigurations().withLabel(LABEL, owner).list().getItems()) {
+      List<String> current = new ArrayList<>();
+      c.getWebhooks().forEach(w -> current.add(w.getClientConfig().getCaBundle()));
+      patched +=
+          inject(
+              c,
+              current,
+              bundle,
+              p ->
+                  v1.mutatingWebhookConfigurations()
+                      .withName(c.getMetadata().getName())
+                      .patch(PatchContext.of(PatchType.JSON), p));
+    }
+    for (ValidatingWebhookConfiguration c :
+        v1.validatingWebhookConfigurations().withLabel(LABEL, owner).list().getItems()) {
+      List<String> current = new ArrayList<>();
+      c.getWebhooks().forEach(w -> current.add(w.getClientConfig().getCaBundle()));
+      patched +=
+          inject(
+              c,
+              current,
+              bundle,
+              p ->
+                  v1.validatingWebhookConfigurations()
+                      .withName(c.getMetadata().getName())
+                      .patch(PatchContext.of(PatchType.JSON), p));
+    }
+    return patched;
+  }
+
+  private static int inject(
+      HasMetadata config,
+      List<String> current,
+      String bundle,
+      java.util.function.Consumer<String> patcher) {
+    if (!patch(current, bundle)) {
+      return 0;
+    }
+    patcher.accept(jsonPatch(current.size(), bundle));
+    LOG.infof("CA bundle injected into %s %s", config.getKind(), config.getMetadata().getName());
+    return 1;
+  }
+
+  private static boolean patch(List<String> current, String bundle) {
+    return current.stream().anyMatch(b -> !bundle.equals(b));
+  }
+
+  private static String jsonPatch(int webhooks, String bundle) {
+    StringBuilder out = new StringBuilder("[");
+    for (int i = 0; i < webhooks; i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      out.append("{\"op\":\"add\",\"path\":\"/webhooks/")
+          .append(i)
+          .append("/clientConfig/caBundle\",\"value\":\"")
+          .append(bundle)
+          .append("\"}");
+    }
+    return out.append(']').toString();
+  }
+}
