@@ -55,8 +55,17 @@ say "installing the CRDs (kubectl apply --server-side -f crds/)"
 "$kubectl_bin" apply --server-side --force-conflicts -f crds/ >/dev/null
 "$kubectl_bin" wait --for=condition=Established --timeout=60s -f crds/ >/dev/null
 
+# The operator keeps its webhook CA in a Secret of its own namespace.
+OPERATOR_NS="${POD_NAMESPACE:-keychain-system}"
+"$kubectl_bin" create namespace "$OPERATOR_NS" --dry-run=client -o yaml | "$kubectl_bin" apply -f - >/dev/null
+
 say "starting the operator (log: $STATE/operator.log; Ctrl-C stops everything)"
 mkdir -p "$STATE"
+WEBHOOK_PORT="${KEYCHAIN_WEBHOOK_PORT:-8443}"
+POD_NAMESPACE="$OPERATOR_NS" \
+KEYCHAIN_WEBHOOK_PORT="$WEBHOOK_PORT" \
+KEYCHAIN_WEBHOOK_EXTRA_SANS="${KEYCHAIN_WEBHOOK_EXTRA_SANS:-127.0.0.1}" \
+KEYCHAIN_AGENT_OPERATOR_URL="${KEYCHAIN_AGENT_OPERATOR_URL:-https://127.0.0.1:$WEBHOOK_PORT}" \
 KEYCHAIN_AUDIT_DATA_DIR="${KEYCHAIN_AUDIT_DATA_DIR:-$STATE/audit}" \
   java ${JAVA_OPTS:-} -jar operator/target/quarkus-app/quarkus-run.jar > "$STATE/operator.log" 2>&1 &
 pids+=($!)

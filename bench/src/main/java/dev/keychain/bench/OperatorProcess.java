@@ -103,4 +103,68 @@ public final class OperatorProcess {
       Thread.sleep(200);
     }
   }
+
+  /** An operator process serving its webhooks on loopback, and the CA bundle it published. */
+  public record WithWebhooks(ManagedProcess process, int port, String caPem)
+      implements AutoCloseable {
+    public URI url(String path) {
+      return URI.create("https://127.0.0.1:" + port + path);
+    }
+
+    @Override
+    public void close() {
+      process.close();
+    }
+  }
+
+  /**
+   * Starts the operator in namespace {@code keychain-system} with its webhook server on a free
+   * loopback port (certificate from its own CA, which also names 127.0.0.1); returns once the CA
+   * bundle is published.
+   */
+  public static WithWebhooks startWithWebhooks(LocalControlPlane plane) throws Exception {
+    var client = plane.client();
+    if (client.namespaces().withName("keychain-system").get() == null) {
+      client
+          .namespaces()
+          .resource(
+              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName("keychain-system")
+                  .endMetadata()
+                  .build())
+          .create();
+    }
+    int port = FreePorts.loopback();
+    ManagedProcess process =
+        start(
+            plane,
+            Map.of(),
+            Map.of(
+                "keychain.operator.namespace", "keychain-system",
+                "keychain.webhook.host", "127.0.0.1",
+                "keychain.webhook.port", Integer.toString(port),
+                "keychain.webhook.extra-sans", "127.0.0.1",
+                "keychain.agent.operator-url", "https://127.0.0.1:" + port));
+    String[] ca = new String[1];
+    waitUntil(
+        () -> {
+          var secret =
+              client
+                  .secrets()
+                  .inNamespace("keychain-system")
+                  .withName("keychain-operator-ca")
+                  .get();
+          if (secret == null) {
+            return false;
+          }
+          ca[0] =
+              new String(
+                  java.util.Base64.getDecoder().decode(secret.getData().get("ca.crt")),
+                  java.nio.charset.StandardCharsets.US_ASCII);
+          return true;
+        },
+        Duration.ofSeconds(60));
+    return new WithWebhooks(process, port, ca[0]);
+  }
 }

@@ -1,12 +1,12 @@
 package dev.keychain.bench.admission;
 
+import dev.keychain.bench.LoadRun;
 import dev.keychain.bench.OperatorProcess;
 import dev.keychain.core.signers.KeyIds;
 import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import dev.keychain.testing.fixtures.ContentTrustScenario;
-import dev.keychain.testing.fixtures.FreePorts;
-import dev.keychain.testing.fixtures.ManagedProcess;
 import dev.keychain.testing.fixtures.NotaryServer;
 import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
@@ -21,15 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntFunction;
 
 /**
  * Load driver for the validating image webhook, in a process of its own: the operator runs as a
@@ -58,21 +53,6 @@ public final class AdmissionLoad {
 
   private AdmissionLoad() {}
 
-  /** Latencies of one phase. */
-  record Result(
-      String name, int threads, long requests, double seconds, long[] nanos, long errors) {
-    double perSecond() {
-      return requests / seconds;
-    }
-
-    double percentileMs(double p) {
-      long[] sorted = nanos.clone();
-      Arrays.sort(sorted);
-      int i = (int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
-      return sorted[Math.max(0, i)] / 1e6;
-    }
-  }
-
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 16;
@@ -96,17 +76,7 @@ public final class AdmissionLoad {
       }
       scenario.publisher().publish(scenario.gun());
 
-      Path[] tls =
-          plane.pki().loopbackServerCertificate("keychain-webhook").writeTo(work, "webhook");
-      int sslPort = FreePorts.loopback();
-      try (ManagedProcess operator =
-          OperatorProcess.start(
-              plane,
-              Map.of(),
-              Map.of(
-                  "quarkus.tls.key-store.pem.0.cert", tls[0].toString(),
-                  "quarkus.tls.key-store.pem.0.key", tls[1].toString(),
-                  "quarkus.http.ssl-port", Integer.toString(sslPort)))) {
+      try (OperatorProcess.WithWebhooks operator = OperatorProcess.startWithWebhooks(plane)) {
         String ns = plane.newNamespace("admission-bench");
         String aliceId =
             KeyIds.notaryCanonicalId(
@@ -122,61 +92,41 @@ public final class AdmissionLoad {
         HttpClient http =
             HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .sslContext(plane.pki().trustingContext())
+                .sslContext(TrustBundles.trusting(operator.caPem()))
                 .build();
-        URI uri = URI.create("https://127.0.0.1:" + sslPort + "/admission/images");
+        URI uri = operator.url("/admission/images");
         String legit = scenario.legit().tagReference();
         // warm up the JIT and the caches
-        run("warm-up", http, uri, threads, 3, i -> review(ns, "ConfigMap", null));
-        run("warm-up", http, uri, threads, 3, i -> review(ns, "Pod", legit));
+        LoadRun.run("warm-up", threads, 3, i -> send(http, uri, review(ns, "ConfigMap", null)));
+        LoadRun.run("warm-up", threads, 3, i -> send(http, uri, review(ns, "Pod", legit)));
 
-        Result reference =
-            run(
+        LoadRun.Result reference =
+            LoadRun.run(
                 "reference: not governed",
-                http,
-                uri,
                 threads,
                 seconds,
-                i -> review(ns, "ConfigMap", null));
-        Result warm =
-            run("warm: cached verdict", http, uri, threads, seconds, i -> review(ns, "Pod", legit));
-        Result referenceOne =
-            runCount(
-                "reference: 1 client", http, uri, coldImages, i -> review(ns, "ConfigMap", null));
-        Result coldOne =
-            runCount(
-                "cold: new image, 1 client",
-                http,
-                uri,
+                i -> send(http, uri, review(ns, "ConfigMap", null)));
+        LoadRun.Result warm =
+            LoadRun.run(
+                "warm: cached verdict",
+                threads,
+                seconds,
+                i -> send(http, uri, review(ns, "Pod", legit)));
+        LoadRun.Result referenceOne =
+            LoadRun.runCount(
+                "reference: 1 client",
                 coldImages,
-                i -> review(ns, "Pod", cold.get(i).tagReference()));
+                i -> send(http, uri, review(ns, "ConfigMap", null)));
+        LoadRun.Result coldOne =
+            LoadRun.runCount(
+                "cold: new image, 1 client",
+                coldImages,
+                i -> send(http, uri, review(ns, "Pod", cold.get(i).tagReference())));
 
-        System.out.println();
-        System.out.println(
-            "== Validating image admission (operator process, HTTPS on loopback, 2 cores) ==");
-        System.out.printf(
-            Locale.ROOT,
-            "%-28s | %7s | %9s | %8s | %8s | %s%n",
-            "phase",
-            "clients",
-            "reviews/s",
-            "p50 ms",
-            "p99 ms",
-            "errors");
-        for (Result r : List.of(reference, warm, referenceOne, coldOne)) {
-          System.out.printf(
-              Locale.ROOT,
-              "%-28s | %7d | %9.0f | %8.3f | %8.3f | %d%n",
-              r.name(),
-              r.threads(),
-              r.perSecond(),
-              r.percentileMs(0.5),
-              r.percentileMs(0.99),
-              r.errors());
-        }
-        if (FIRST_ERROR.get() != null) {
-          System.out.println("first error: " + FIRST_ERROR.get());
-        }
+        LoadRun.print(
+            "Validating image admission (operator process, HTTPS on loopback, 2 cores)",
+            "reviews",
+            List.of(reference, warm, referenceOne, coldOne));
         System.out.printf(
             Locale.ROOT,
             "warm vs reference: throughput %.2fx, p99 %.2fx (targets: p99 < 5 ms, >= 2000/s)%n",
@@ -258,9 +208,6 @@ public final class AdmissionLoad {
         + "}}";
   }
 
-  private static final java.util.concurrent.atomic.AtomicReference<String> FIRST_ERROR =
-      new java.util.concurrent.atomic.AtomicReference<>();
-
   private static boolean send(HttpClient http, URI uri, String body) {
     try {
       HttpResponse<String> r =
@@ -272,66 +219,12 @@ public final class AdmissionLoad {
               HttpResponse.BodyHandlers.ofString());
       boolean ok = r.statusCode() == 200 && r.body().contains("\"allowed\":true");
       if (!ok) {
-        FIRST_ERROR.compareAndSet(null, "HTTP " + r.statusCode() + ": " + r.body());
+        LoadRun.FIRST_ERROR.compareAndSet(null, "HTTP " + r.statusCode() + ": " + r.body());
       }
       return ok;
     } catch (Exception e) {
-      FIRST_ERROR.compareAndSet(null, e.toString());
+      LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
       return false;
     }
-  }
-
-  /** {@code threads} clients sending reviews back to back for {@code seconds}. */
-  static Result run(
-      String name, HttpClient http, URI uri, int threads, int seconds, IntFunction<String> body)
-      throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-    long start = System.nanoTime();
-    List<Future<long[]>> futures = new ArrayList<>();
-    AtomicInteger errors = new AtomicInteger();
-    for (int t = 0; t < threads; t++) {
-      futures.add(
-          pool.submit(
-              () -> {
-                long[] lat = new long[1 << 16];
-                int n = 0;
-                while (System.nanoTime() < end) {
-                  long s = System.nanoTime();
-                  if (!send(http, uri, body.apply(n))) {
-                    errors.incrementAndGet();
-                  }
-                  if (n == lat.length) {
-                    lat = Arrays.copyOf(lat, n * 2);
-                  }
-                  lat[n++] = System.nanoTime() - s;
-                }
-                return Arrays.copyOf(lat, n);
-              }));
-    }
-    List<long[]> all = new ArrayList<>();
-    for (Future<long[]> f : futures) {
-      all.add(f.get());
-    }
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    pool.shutdown();
-    long[] merged = all.stream().flatMapToLong(Arrays::stream).toArray();
-    return new Result(name, threads, merged.length, elapsed, merged, errors.get());
-  }
-
-  /** One client sending {@code count} reviews, each for a different object. */
-  static Result runCount(
-      String name, HttpClient http, URI uri, int count, IntFunction<String> body) {
-    long[] lat = new long[count];
-    long errors = 0;
-    long start = System.nanoTime();
-    for (int i = 0; i < count; i++) {
-      long s = System.nanoTime();
-      if (!send(http, uri, body.apply(i))) {
-        errors++;
-      }
-      lat[i] = System.nanoTime() - s;
-    }
-    return new Result(name, 1, count, (System.nanoTime() - start) / 1e9, lat, errors);
   }
 }
