@@ -11,13 +11,10 @@ import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.api.v1alpha1.SecureInstanceStatus;
 import dev.keychain.operator.chain.ChainProblem;
-import dev.keychain.operator.chain.ChainVault;
-import dev.keychain.operator.chain.OpenChain;
 import dev.keychain.operator.injection.PodInjector;
 import dev.keychain.operator.instance.AgentIdentity;
 import dev.keychain.operator.instance.InstanceIndex;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
@@ -40,23 +37,20 @@ public class AgentGrants {
   private final TokenReviews tokens;
   private final AgentPods pods;
   private final InstanceIndex instances;
-  private final ChainVault vault;
-  private final KubernetesClient client;
+  private final OpenChains chains;
   private final Duration keyLifetime;
 
   public AgentGrants(
       TokenReviews tokens,
       AgentPods pods,
       InstanceIndex instances,
-      ChainVault vault,
-      KubernetesClient client,
+      OpenChains chains,
       @ConfigProperty(name = "keychain.agent.key-lifetime", defaultValue = "PT1H")
           Duration keyLifetime) {
     this.tokens = tokens;
     this.pods = pods;
     this.instances = instances;
-    this.vault = vault;
-    this.client = client;
+    this.chains = chains;
     this.keyLifetime = keyLifetime;
   }
 
@@ -139,12 +133,7 @@ public class AgentGrants {
     }
     KeyChain chain;
     try {
-      chain =
-          client
-              .resources(KeyChain.class)
-              .inNamespace(si.getMetadata().getNamespace())
-              .withName(si.getSpec().getKeyChain())
-              .get();
+      chain = chains.get(si.getMetadata().getNamespace(), si.getSpec().getKeyChain());
     } catch (KubernetesClientException e) {
       throw new AuthFailure(AuthFailure.Reason.UNAVAILABLE, "cannot read KeyChain: " + e.getCode());
     }
@@ -160,23 +149,27 @@ public class AgentGrants {
     SubKeySize size =
         SubKeySize.ofBits(
             chain.getSpec().getSubKeyBits() == null ? 128 : chain.getSpec().getSubKeyBits());
-    try (OpenChain open = vault.open(chain)) {
-      ChainKey key =
-          open.subKey(
-              status.getClusterGroup(),
-              status.getGroupEpoch(),
-              AgentIdentity.of(si, pod),
-              epoch,
-              size);
-      Instant now = Instant.now();
-      return new Decided(
-          new GrantDecider.Grant(
-              key,
-              new SubKeyEpochs(open.state().rootEpoch(), status.getGroupEpoch(), epoch),
-              now.plus(keyLifetime)),
-          pod,
-          key.keyId().hex(),
-          epoch);
+    try {
+      return chains.with(
+          chain,
+          open -> {
+            ChainKey key =
+                open.subKey(
+                    status.getClusterGroup(),
+                    status.getGroupEpoch(),
+                    AgentIdentity.of(si, pod),
+                    epoch,
+                    size);
+            Instant now = Instant.now();
+            return new Decided(
+                new GrantDecider.Grant(
+                    key,
+                    new SubKeyEpochs(open.state().rootEpoch(), status.getGroupEpoch(), epoch),
+                    now.plus(keyLifetime)),
+                pod,
+                key.keyId().hex(),
+                epoch);
+          });
     } catch (ChainProblem e) {
       throw new AuthFailure(
           AuthFailure.Reason.UNAVAILABLE, "key chain unavailable: " + e.getMessage());
