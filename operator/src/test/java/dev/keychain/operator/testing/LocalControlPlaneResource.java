@@ -95,6 +95,9 @@ public class LocalControlPlaneResource implements QuarkusTestResourceLifecycleMa
         Map.entry("keychain.webhook.port", Integer.toString(webhookPort)),
         Map.entry("keychain.webhook.extra-sans", "127.0.0.1"),
         Map.entry("keychain.webhook.check-interval", "PT2S"),
+        // Short-lived serving certificates: rotations happen during every integration test.
+        Map.entry("keychain.webhook.cert-validity", "PT60S"),
+        Map.entry("keychain.webhook.ca-promote-after", "PT6S"),
         Map.entry("keychain.agent.operator-url", "https://127.0.0.1:" + webhookPort),
         Map.entry("keychain.agent.image", "keychain-agent:test"),
         Map.entry("quarkus.kubernetes-client.api-server-url", p.apiServerUrl()),
