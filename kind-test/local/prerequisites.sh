@@ -13,6 +13,7 @@ declare -A need=(
   [/usr/bin/skopeo]=skopeo
   [/usr/bin/etcd]=etcd-server
   [/usr/bin/curl]=curl
+  [/usr/bin/python3]=python3-minimal
 )
 command -v javac >/dev/null || need[javac]=openjdk-17-jdk-headless
 command -v go >/dev/null || need[go]=golang-go

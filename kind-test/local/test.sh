@@ -30,3 +30,8 @@ if [ -d .git ] && [ -n "$(git ls-files --others --exclude-standard -- crds/)" ];
   git ls-files --others --exclude-standard -- crds/ >&2
   exit 1
 fi
+
+# The operator and agent images, built without a container engine from what the build packaged,
+# and smoke-tested (the agent image's filesystem runs the agent as its non-root user).
+echo "[test] building the images (kind-test/images/build-images.sh)" >&2
+bash kind-test/images/build-images.sh
