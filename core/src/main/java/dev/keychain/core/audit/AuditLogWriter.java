@@ -139,13 +139,32 @@ public final class AuditLogWriter implements AutoCloseable {
 
   /** Makes every appended record durable (acknowledged). */
   public void sync() {
+    flush().run();
+  }
+
+  /**
+   * Writes every appended record to the file (not yet durable) and returns the step that makes them
+   * durable. The step may run without holding the writer, concurrently with later appends (group
+   * commit): it forces the segment the records are in; a segment closed meanwhile by a roll-over
+   * was forced by it.
+   */
+  public Runnable flush() {
+    FileChannel segmentChannel = channel;
     try {
       flushBuffer();
       flushIndex();
-      channel.force(false);
     } catch (IOException e) {
       throw new AuditLogException(AuditLogException.Kind.IO, "cannot sync audit log", e);
     }
+    return () -> {
+      try {
+        segmentChannel.force(false);
+      } catch (java.nio.channels.ClosedChannelException e) {
+        // rolled over or closed, and forced when it was
+      } catch (IOException e) {
+        throw new AuditLogException(AuditLogException.Kind.IO, "cannot sync audit log", e);
+      }
+    };
   }
 
   /** Writes a checkpoint of everything appended so far, then evolves the key. */
