@@ -34,8 +34,8 @@ public final class AuditLogWriter implements AutoCloseable {
   private final MerkleTree tree;
   // Frames are gathered here and written in large pieces; sync() writes and forces them. A record
   // is acknowledged only by sync(), so buffering loses nothing that was acknowledged.
-  private final ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
-  private final ByteBuffer indexBuffer = ByteBuffer.allocate(64 * 1024);
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
+  private final ByteBuffer indexBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
   private EvolvingKey key;
   private org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters signer;
