@@ -17,6 +17,9 @@ start=$(date +%s)
 KEYCHAIN_COSIGN="$(bash kind-test/local/build-cosign.sh)"
 export KEYCHAIN_COSIGN
 echo "[test] cosign ready in $(( $(date +%s) - start ))s: $KEYCHAIN_COSIGN" >&2
+KEYCHAIN_HELM="$(bash kind-test/local/build-helm.sh)"
+export KEYCHAIN_HELM
+echo "[test] helm ready in $(( $(date +%s) - start ))s: $KEYCHAIN_HELM" >&2
 ./mvnw -B verify "$@"
 # The build regenerates crds/ from the model classes: any difference from what is committed is a
 # model change whose CRDs were not committed.

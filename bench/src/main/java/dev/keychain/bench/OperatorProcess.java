@@ -47,7 +47,9 @@ public final class OperatorProcess {
 
   /**
    * Starts the operator with {@code env} and system properties {@code config} (for settings whose
-   * names do not map from environment variables, such as map keys); returns once it is ready.
+   * names do not map from environment variables, such as map keys); returns once it is ready. It
+   * runs "in" namespace {@code keychain-system} (created here) with its webhook server on a free
+   * loopback port unless {@code config} says otherwise.
    */
   public static ManagedProcess start(
       LocalControlPlane plane, Map<String, String> env, Map<String, String> config)
@@ -56,6 +58,24 @@ public final class OperatorProcess {
     if (!Files.exists(jar)) {
       throw new IllegalStateException("build the operator first: " + jar + " is missing");
     }
+    var client = plane.client();
+    if (client.namespaces().withName(NAMESPACE).get() == null) {
+      client
+          .namespaces()
+          .resource(
+              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(NAMESPACE)
+                  .endMetadata()
+                  .build())
+          .create();
+    }
+    Map<String, String> settings = new HashMap<>();
+    settings.put("keychain.operator.namespace", NAMESPACE);
+    settings.put("keychain.webhook.host", "127.0.0.1");
+    settings.put("keychain.webhook.port", Integer.toString(FreePorts.loopback()));
+    settings.put("keychain.webhook.extra-sans", "127.0.0.1");
+    settings.putAll(config);
     int port = FreePorts.loopback();
     Map<String, String> all = new HashMap<>(env);
     all.put("KUBECONFIG", plane.kubeconfig().toString());
@@ -63,10 +83,13 @@ public final class OperatorProcess {
     all.putIfAbsent("QUARKUS_LOG_LEVEL", "WARN");
     ManagedProcess operator =
         ManagedProcess.start(
-            "operator", command(jar, config), Files.createTempDirectory("keychain-bench-"), all);
+            "operator", command(jar, settings), Files.createTempDirectory("keychain-bench-"), all);
     operator.awaitReady(Duration.ofSeconds(60), () -> healthy(port));
     return operator;
   }
+
+  /** The namespace the operator runs "in" (its webhook CA Secret and leader Lease live there). */
+  public static final String NAMESPACE = "keychain-system";
 
   private static List<String> command(Path jar, Map<String, String> config) {
     List<String> command = new java.util.ArrayList<>();
@@ -124,28 +147,16 @@ public final class OperatorProcess {
    */
   public static WithWebhooks startWithWebhooks(LocalControlPlane plane) throws Exception {
     var client = plane.client();
-    if (client.namespaces().withName("keychain-system").get() == null) {
-      client
-          .namespaces()
-          .resource(
-              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                  .withNewMetadata()
-                  .withName("keychain-system")
-                  .endMetadata()
-                  .build())
-          .create();
-    }
     int port = FreePorts.loopback();
     ManagedProcess process =
         start(
             plane,
             Map.of(),
             Map.of(
-                "keychain.operator.namespace", "keychain-system",
-                "keychain.webhook.host", "127.0.0.1",
-                "keychain.webhook.port", Integer.toString(port),
-                "keychain.webhook.extra-sans", "127.0.0.1",
-                "keychain.agent.operator-url", "https://127.0.0.1:" + port));
+                "keychain.webhook.port",
+                Integer.toString(port),
+                "keychain.agent.operator-url",
+                "https://127.0.0.1:" + port));
     String[] ca = new String[1];
     waitUntil(
         () -> {

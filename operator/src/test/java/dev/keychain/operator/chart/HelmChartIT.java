@@ -1,0 +1,155 @@
+package dev.keychain.operator.chart;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keychain.operator.testing.LocalControlPlaneResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Helm chart with the real helm CLI (built from the Go module proxy by
+ * kind-test/local/build-helm.sh): it lints, its schema refuses bad values, and every object it
+ * renders, with default values and with every option on, is accepted by the real API server
+ * (server-side dry run, so the webhooks it registers never intercept the other tests).
+ */
+class HelmChartIT {
+  private static final Path CHART = Path.of("..", "helm", "keychain-operator");
+  private static final String NAMESPACE = "keychain-chart";
+
+  private static Path helm() {
+    String env = System.getenv("KEYCHAIN_HELM");
+    Path helm =
+        env != null
+            ? Path.of(env)
+            : Path.of(
+                System.getProperty("user.home"), ".cache/keychain-operator/helm/v3.19.5/helm");
+    if (!Files.isExecutable(helm)) {
+      throw new IllegalStateException(
+          "helm not found at " + helm + ": run kind-test/local/build-helm.sh (CI does)");
+    }
+    return helm;
+  }
+
+  private record Run(int exit, String output) {}
+
+  private static Run helm(String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(helm().toString());
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("helm " + String.join(" ", args) + " did not finish");
+    }
+    return new Run(p.exitValue(), out);
+  }
+
+  private static String render(String... sets) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "template",
+                "kc",
+                CHART.toString(),
+                "--namespace",
+                NAMESPACE,
+                "--kube-version",
+                "1.34.4",
+                "--include-crds"));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    Run r = helm(args.toArray(String[]::new));
+    assertEquals(0, r.exit(), r.output());
+    return r.output();
+  }
+
+  @Test
+  void lints() throws Exception {
+    Run r = helm("lint", CHART.toString(), "--kube-version", "1.34.4");
+    assertEquals(0, r.exit(), r.output());
+  }
+
+  @Test
+  void schemaRefusesBadValuesNamingThem() throws Exception {
+    Run r =
+        helm(
+            "template",
+            "kc",
+            CHART.toString(),
+            "--kube-version",
+            "1.34.4",
+            "--set",
+            "webhooks.failurePolicy=Sometimes");
+    assertNotEquals(0, r.exit());
+    assertTrue(r.output().contains("/webhooks/failurePolicy"), r.output());
+    Run unknown =
+        helm("template", "kc", CHART.toString(), "--kube-version", "1.34.4", "--set", "replicas=3");
+    assertNotEquals(0, unknown.exit());
+    assertTrue(unknown.output().contains("additional properties 'replicas'"), unknown.output());
+  }
+
+  @Test
+  void chartCrdsAreTheGeneratedOnes() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("..", "crds"))) {
+      for (Path crd : files.filter(f -> f.toString().endsWith(".yml")).toList()) {
+        Path copy = CHART.resolve("crds").resolve(crd.getFileName());
+        assertTrue(
+            Files.exists(copy), "chart lacks " + copy + ": cp crds/*.yml " + copy.getParent());
+        assertEquals(
+            Files.readString(crd),
+            Files.readString(copy),
+            copy + " differs from " + crd + ": copy it");
+      }
+    }
+  }
+
+  @Test
+  void rendersObjectsTheApiServerAccepts() throws Exception {
+    KubernetesClient client = LocalControlPlaneResource.plane().client();
+    if (client.namespaces().withName(NAMESPACE).get() == null) {
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+          .create();
+    }
+    int applied = 0;
+    for (String yaml :
+        List.of(
+            render(),
+            render(
+                "keyProvider.type=pkcs11",
+                "keyProvider.pkcs11.library=/usr/lib/softhsm/libsofthsm2.so",
+                "keyProvider.pkcs11.pinSecret=hsm-pin",
+                "audit.persistence.enabled=true",
+                "image.digest=sha256:" + "a".repeat(64),
+                "replicaCount=3"))) {
+      List<HasMetadata> objects =
+          client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
+      assertTrue(objects.size() >= 14, "rendered " + objects.size() + " objects");
+      for (HasMetadata object : objects) {
+        client.resource(object).dryRun().serverSideApply();
+        applied++;
+      }
+    }
+    assertTrue(applied > 0);
+    // The ServiceMonitor renders (its CRD belongs to the Prometheus Operator, absent here).
+    assertTrue(render("serviceMonitor.enabled=true").contains("kind: ServiceMonitor"));
+  }
+}
