@@ -37,6 +37,8 @@ else
     -Dmdep.outputFile="$STATE/control-plane.classpath" >/dev/null
   mkdir -p "$STATE"
   rm -f "$STATE/control-plane/kubeconfig"
+  # A new control plane has new audit keys: logs of an earlier run would (rightly) fail verification.
+  rm -rf "$STATE/audit"
   KEYCHAIN_K8S_BIN="$bin_dir" java -cp "testing/control-plane/target/classes:$(cat "$STATE/control-plane.classpath")" \
     dev.keychain.testing.controlplane.LocalControlPlaneMain "$STATE/control-plane" \
     > "$STATE/control-plane.log" 2>&1 &
@@ -77,11 +79,74 @@ for _ in $(seq 1 120); do
 done
 
 if [ "$embedded" = true ] || [ "${KEYCHAIN_APPLY_EXAMPLES:-}" = 1 ]; then
-  say "applying examples/ (a demo namespace, tenant share, KeyChain, SecureInstance and SignerWhitelist)"
+  say "applying examples/ (a demo namespace, tenant share, KeyChain, SecureInstance, SignerWhitelist and AuditLog)"
   "$kubectl_bin" apply -f examples/ >/dev/null
   "$kubectl_bin" -n keychain-demo wait --for=condition=Ready --timeout=60s keychain/tenant-a secureinstance/web >/dev/null \
     || say "examples not Ready yet; see $STATE/operator.log"
   "$kubectl_bin" -n keychain-demo get keychains,secureinstances,signerwhitelists -o wide
+fi
+
+if [ "$embedded" = true ]; then
+  # The chart registers these for the in-cluster Service; here the operator is on loopback.
+  say "registering the webhooks (operator on https://127.0.0.1:$WEBHOOK_PORT; it fills in their caBundle)"
+  "$kubectl_bin" apply -f - >/dev/null <<EOF_WEBHOOKS
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: keychain-operator-injection
+  labels: {keychain.dev/ca-bundle: keychain-operator}
+webhooks:
+  - name: agents.keychain.dev
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    failurePolicy: Fail
+    reinvocationPolicy: IfNeeded
+    timeoutSeconds: 10
+    clientConfig: {url: "https://127.0.0.1:$WEBHOOK_PORT/mutate/pods"}
+    namespaceSelector: {matchLabels: {keychain.dev/injection: enabled}}
+    rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: keychain-operator-images
+  labels: {keychain.dev/ca-bundle: keychain-operator}
+webhooks:
+  - name: images.keychain.dev
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    failurePolicy: Fail
+    timeoutSeconds: 10
+    clientConfig: {url: "https://127.0.0.1:$WEBHOOK_PORT/admission/images"}
+    namespaceSelector: {matchLabels: {keychain.dev/image-admission: enabled}}
+    rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}]
+EOF_WEBHOOKS
+  for _ in $(seq 1 60); do
+    [ -n "$("$kubectl_bin" get mutatingwebhookconfiguration keychain-operator-injection -o jsonpath='{.webhooks[0].clientConfig.caBundle}')" ] \
+      && [ -n "$("$kubectl_bin" get validatingwebhookconfiguration keychain-operator-images -o jsonpath='{.webhooks[0].clientConfig.caBundle}')" ] && break
+    sleep 0.5
+  done
+  sleep 1 # the API server reloads webhook configurations
+  "$kubectl_bin" label namespace keychain-demo keychain.dev/injection=enabled keychain.dev/image-admission=enabled --overwrite >/dev/null
+
+  say "creating pod web-0 (label app=web, selected by SecureInstance web): the operator injects its agent"
+  "$kubectl_bin" -n keychain-demo run web-0 --image=nginx:1.27 --labels=app=web --restart=Never >/dev/null \
+    || say "pod web-0 was not created; see $STATE/operator.log"
+  "$kubectl_bin" -n keychain-demo get pod web-0 \
+    -o jsonpath='{range .spec.initContainers[*]}    init container {.name} {.args} restartPolicy={.restartPolicy}{"\n"}{end}{range .spec.volumes[*]}    volume {.name}{"\n"}{end}    annotations: {.metadata.annotations}{"\n"}'
+  echo "    (no kubelet here: the pod stays Pending; on a real cluster its agent enrols and writes the key)"
+
+  say "creating a pod whose image the SignerWhitelist governs but no whitelisted key signed: denied"
+  "$kubectl_bin" -n keychain-demo run unsigned --image=registry.example.com/edge/app:unsigned --restart=Never 2>&1 | sed 's/^/    /' || true
+
+  say "the audit log of keychain-demo (examples/40-auditlog.yaml): records, checkpoints, verification"
+  for _ in $(seq 1 60); do
+    [ -n "$("$kubectl_bin" -n keychain-demo get auditlog demo -o jsonpath='{.status.lastVerificationResult}' 2>/dev/null)" ] && break
+    sleep 1
+  done
+  "$kubectl_bin" -n keychain-demo get auditlog demo -o wide
+  "$kubectl_bin" -n keychain-demo get auditlog demo \
+    -o jsonpath='    tree size {.status.treeSize}, root {.status.rootHash}{"\n"}    last verification: {.status.lastVerificationResult} at {.status.lastVerificationTime}{"\n"}'
 fi
 cat >&2 <<EOF_HELP
 ==> the operator is running. Look around in another shell:
@@ -91,6 +156,8 @@ cat >&2 <<EOF_HELP
       $kubectl_bin -n keychain-demo get signerwhitelist edge -o jsonpath='{.status}'
       $kubectl_bin -n keychain-demo patch secureinstance web --type merge -p '{"spec":{"state":"Paused"}}'
       $kubectl_bin -n keychain-demo get events --sort-by=.lastTimestamp
+      $kubectl_bin -n keychain-demo get pod web-0 -o yaml      # the injected agent
+      $kubectl_bin -n keychain-demo get auditlog demo -o yaml  # tree size, root, verification
       curl -s localhost:8080/metrics | grep keychain_
 EOF_HELP
 wait "$operator_pid"

@@ -35,8 +35,54 @@ public class CaBundleInjector {
     this.owner = owner;
   }
 
+  /**
+   * Watches the labelled configurations so that one created after the operator started (the chart
+   * creates them beside the Deployment) gets the bundle at once, not at the next periodic check.
+   */
+  void watch(java.util.function.Supplier<String> bundle) {
+    var v1 = client.admissionRegistration().v1();
+    Runnable inject =
+        () -> {
+          try {
+            inject(bundle.get());
+          } catch (RuntimeException e) {
+            LOG.warnf("cannot inject the CA bundle: %s", e.getMessage());
+          }
+        };
+    informers.add(
+        v1.mutatingWebhookConfigurations().withLabel(LABEL, owner).inform(new OnChange<>(inject)));
+    informers.add(
+        v1.validatingWebhookConfigurations()
+            .withLabel(LABEL, owner)
+            .inform(new OnChange<>(inject)));
+  }
+
+  void stop() {
+    informers.forEach(io.fabric8.kubernetes.client.informers.SharedIndexInformer::close);
+  }
+
+  private final List<io.fabric8.kubernetes.client.informers.SharedIndexInformer<?>> informers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Runs an action on every add or update. */
+  private record OnChange<T>(Runnable action)
+      implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<T> {
+    @Override
+    public void onAdd(T obj) {
+      action.run();
+    }
+
+    @Override
+    public void onUpdate(T oldObj, T newObj) {
+      action.run();
+    }
+
+    @Override
+    public void onDelete(T obj, boolean deletedFinalStateUnknown) {}
+  }
+
   /** Patches configurations whose bundle differs; returns how many were patched. */
-  public int inject(String bundlePem) {
+  public synchronized int inject(String bundlePem) {
     String bundle =
         Base64.getEncoder().encodeToString(bundlePem.getBytes(StandardCharsets.US_ASCII));
     var v1 = client.admissionRegistration().v1();

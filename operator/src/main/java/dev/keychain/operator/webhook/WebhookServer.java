@@ -31,6 +31,7 @@ public class WebhookServer {
 
   private final Vertx vertx;
   private final WebhookCertificates certificates;
+  private final CaBundleInjector injector;
   private final Instance<WebhookRoutes> routes;
   private final boolean enabled;
   private final String host;
@@ -42,6 +43,7 @@ public class WebhookServer {
   public WebhookServer(
       Vertx vertx,
       WebhookCertificates certificates,
+      CaBundleInjector injector,
       Instance<WebhookRoutes> routes,
       @ConfigProperty(name = "keychain.webhook.enabled", defaultValue = "true") boolean enabled,
       @ConfigProperty(name = "keychain.webhook.host", defaultValue = "0.0.0.0") String host,
@@ -50,6 +52,7 @@ public class WebhookServer {
           Duration checkInterval) {
     this.vertx = vertx;
     this.certificates = certificates;
+    this.injector = injector;
     this.routes = routes;
     this.enabled = enabled;
     this.host = host;
@@ -63,6 +66,7 @@ public class WebhookServer {
       return;
     }
     certificates.refresh(Instant.now());
+    injector.watch(certificates::caBundlePem);
     Router router = Router.router(vertx);
     routes.forEach(r -> r.register(router));
     server =
@@ -106,6 +110,7 @@ public class WebhookServer {
   }
 
   void stop(@Observes ShutdownEvent e) {
+    injector.stop();
     if (refresher != null) {
       refresher.shutdownNow();
     }
