@@ -105,6 +105,20 @@ class HelmChartIT {
   }
 
   @Test
+  void valuesTableInTheDocsIsGeneratedFromTheSchema() throws Exception {
+    Process p =
+        new ProcessBuilder("python3", Path.of("..", "helm", "values-table.py").toString())
+            .redirectErrorStream(true)
+            .start();
+    String generated = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), generated);
+    assertEquals(
+        Files.readString(Path.of("..", "docs", "values.md")),
+        generated,
+        "docs/values.md is stale: helm/values-table.py > docs/values.md");
+  }
+
+  @Test
   void chartCrdsAreTheGeneratedOnes() throws IOException {
     try (Stream<Path> files = Files.list(Path.of("..", "crds"))) {
       for (Path crd : files.filter(f -> f.toString().endsWith(".yml")).toList()) {
