@@ -83,6 +83,7 @@ class AgentInjectionIT {
 
   @Inject KubernetesClient client;
   @Inject ChainVault vault;
+  @Inject dev.keychain.operator.instance.InstanceIndex instances;
 
   private final Path work = Path.of("target", "agent-it");
 
@@ -99,6 +100,8 @@ class AgentInjectionIT {
     client.resource(keyChain(ns, "tenant", "tenant-share", "edge")).create();
     client.resource(secureInstance(ns, instance, "tenant", "edge", app)).create();
     awaitInstance(ns, instance, si -> isReady(si.getStatus().getConditions()));
+    // The webhooks see instances through their own informer.
+    await().atMost(TIMEOUT).until(() -> !instances.selecting(ns, Map.of("app", app)).isEmpty());
     return ns;
   }
 
@@ -267,7 +270,10 @@ class AgentInjectionIT {
             () ->
                 client.resources(SecureInstance.class).inNamespace(ns).withName("web-too").get()
                     != null);
-    // The webhook's view of instances follows an informer: give it the new instance.
+    // The webhook's view of instances follows an informer: give it the new instance (a new pod
+    // name each attempt, in case an attempt before the informer caught up was admitted).
+    java.util.concurrent.atomic.AtomicInteger attempt =
+        new java.util.concurrent.atomic.AtomicInteger();
     await()
         .atMost(TIMEOUT)
         .untilAsserted(
@@ -275,7 +281,7 @@ class AgentInjectionIT {
               var e =
                   assertThrows(
                       KubernetesClientException.class,
-                      () -> createPod(ns, "web-x", "web", Map.of()));
+                      () -> createPod(ns, "web-x" + attempt.incrementAndGet(), "web", Map.of()));
               assertTrue(
                   e.getMessage()
                       .contains("selected by more than one SecureInstance (web, web-too)"),
