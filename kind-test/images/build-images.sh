@@ -65,7 +65,7 @@ cat > "$WORK/operator.json" <<JSON
  "Labels": {"org.opencontainers.image.title": "keychain-operator", "org.opencontainers.image.version": "$TAG"}}
 JSON
 cat > "$WORK/agent.json" <<JSON
-{"Entrypoint": ["/opt/java/bin/java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:MaxRAMPercentage=50", "-Xss512k", "-jar", "/app/keychain-agent.jar"],
+{"Entrypoint": ["/opt/java/bin/java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:MaxRAMPercentage=50", "-XX:-UsePerfData", "-Xss512k", "-jar", "/app/keychain-agent.jar"],
  "Cmd": ["run"], "User": "65532:65532", "WorkingDir": "/app",
  "Env": ["JAVA_HOME=/opt/java", "PATH=/opt/java/bin:/usr/bin:/bin"],
  "Labels": {"org.opencontainers.image.title": "keychain-agent", "org.opencontainers.image.version": "$TAG"}}
