@@ -98,6 +98,18 @@ class HelmChartIT {
             "webhooks.failurePolicy=Sometimes");
     assertNotEquals(0, r.exit());
     assertTrue(r.output().contains("/webhooks/failurePolicy"), r.output());
+    Run rwo =
+        helm(
+            "template",
+            "kc",
+            CHART.toString(),
+            "--kube-version",
+            "1.34.4",
+            "--set",
+            "audit.persistence.enabled=true");
+    assertNotEquals(0, rwo.exit());
+    assertTrue(
+        rwo.output().contains("needs audit.persistence.accessMode=ReadWriteMany"), rwo.output());
     Run unknown =
         helm("template", "kc", CHART.toString(), "--kube-version", "1.34.4", "--set", "replicas=3");
     assertNotEquals(0, unknown.exit());
@@ -152,6 +164,7 @@ class HelmChartIT {
                 "keyProvider.pkcs11.library=/usr/lib/softhsm/libsofthsm2.so",
                 "keyProvider.pkcs11.pinSecret=hsm-pin",
                 "audit.persistence.enabled=true",
+                "audit.persistence.accessMode=ReadWriteMany",
                 "image.digest=sha256:" + "a".repeat(64),
                 "replicaCount=3"))) {
       List<HasMetadata> objects =
