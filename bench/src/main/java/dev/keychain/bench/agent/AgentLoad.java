@@ -1,5 +1,6 @@
 package dev.keychain.bench.agent;
 
+import dev.keychain.bench.BenchResources;
 import dev.keychain.bench.LoadRun;
 import dev.keychain.bench.OperatorProcess;
 import dev.keychain.core.auth.AgentApi;
@@ -10,10 +11,8 @@ import dev.keychain.core.auth.Wire;
 import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -23,11 +22,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,9 +47,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Usage: {@code bench/run-agents.sh [seconds] [threads] [pods]}.
  */
 public final class AgentLoad {
-  private static final ResourceDefinitionContext KEYCHAINS = context("KeyChain", "keychains");
-  private static final ResourceDefinitionContext INSTANCES =
-      context("SecureInstance", "secureinstances");
+  private static final ResourceDefinitionContext INSTANCES = BenchResources.INSTANCES;
   private static final AtomicInteger UID = new AtomicInteger();
 
   private AgentLoad() {}
@@ -267,18 +262,7 @@ public final class AgentLoad {
   }
 
   private static void createInstance(KubernetesClient client, String ns) throws Exception {
-    byte[] share = new byte[32];
-    new SecureRandom().nextBytes(share);
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("share")
-                .withNamespace(ns)
-                .endMetadata()
-                .addToData("share", Base64.getEncoder().encodeToString(share))
-                .build())
-        .create();
+    BenchResources.createChain(client, ns, "edge");
     client
         .resource(
             new ServiceAccountBuilder()
@@ -289,22 +273,10 @@ public final class AgentLoad {
                 .build())
         .create();
     client
-        .genericKubernetesResources(KEYCHAINS)
-        .inNamespace(ns)
-        .resource(
-            resource(
-                "KeyChain",
-                ns,
-                "tenant",
-                Map.of(
-                    "tenantShareSecretRef", Map.of("name", "share", "key", "share"),
-                    "groups", List.of(Map.of("name", "edge")))))
-        .create();
-    client
         .genericKubernetesResources(INSTANCES)
         .inNamespace(ns)
         .resource(
-            resource(
+            BenchResources.resource(
                 "SecureInstance",
                 ns,
                 "bench",
@@ -360,28 +332,5 @@ public final class AgentLoad {
                 .build())
         .getStatus()
         .getToken();
-  }
-
-  private static GenericKubernetesResource resource(
-      String kind, String ns, String name, Map<String, Object> spec) {
-    return new GenericKubernetesResourceBuilder()
-        .withApiVersion("keychain.dev/v1alpha1")
-        .withKind(kind)
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(ns)
-        .endMetadata()
-        .addToAdditionalProperties("spec", spec)
-        .build();
-  }
-
-  private static ResourceDefinitionContext context(String kind, String plural) {
-    return new ResourceDefinitionContext.Builder()
-        .withGroup("keychain.dev")
-        .withVersion("v1alpha1")
-        .withKind(kind)
-        .withPlural(plural)
-        .withNamespaced(true)
-        .build();
   }
 }

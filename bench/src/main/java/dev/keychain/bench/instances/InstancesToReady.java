@@ -1,18 +1,15 @@
 package dev.keychain.bench.instances;
 
+import dev.keychain.bench.BenchResources;
 import dev.keychain.bench.OperatorProcess;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import dev.keychain.testing.fixtures.ManagedProcess;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,21 +28,8 @@ import java.util.function.IntConsumer;
  */
 public final class InstancesToReady {
   private static final int CLIENT_THREADS = 8;
-  private static final ResourceDefinitionContext KEYCHAINS = context("KeyChain", "keychains");
-  private static final ResourceDefinitionContext INSTANCES =
-      context("SecureInstance", "secureinstances");
-
-  private InstancesToReady() {}
-
-  private static ResourceDefinitionContext context(String kind, String plural) {
-    return new ResourceDefinitionContext.Builder()
-        .withGroup("keychain.dev")
-        .withVersion("v1alpha1")
-        .withKind(kind)
-        .withPlural(plural)
-        .withNamespaced(true)
-        .build();
-  }
+  private static final ResourceDefinitionContext KEYCHAINS = BenchResources.KEYCHAINS;
+  private static final ResourceDefinitionContext INSTANCES = BenchResources.INSTANCES;
 
   public static void main(String[] args) throws Exception {
     List<Integer> sizes = new ArrayList<>();
@@ -80,30 +64,7 @@ public final class InstancesToReady {
   private static void run(LocalControlPlane plane, int n) throws Exception {
     KubernetesClient client = plane.client();
     String ns = plane.newNamespace("bench-" + n);
-    byte[] share = new byte[32];
-    new SecureRandom().nextBytes(share);
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("share")
-                .withNamespace(ns)
-                .endMetadata()
-                .addToData("share", Base64.getEncoder().encodeToString(share))
-                .build())
-        .create();
-    client
-        .genericKubernetesResources(KEYCHAINS)
-        .inNamespace(ns)
-        .resource(
-            resource(
-                "KeyChain",
-                ns,
-                "tenant",
-                Map.of(
-                    "tenantShareSecretRef", Map.of("name", "share", "key", "share"),
-                    "groups", List.of(Map.of("name", "A"), Map.of("name", "B")))))
-        .create();
+    BenchResources.createChain(client, ns, "A", "B");
     waitUntil(
         () ->
             readyCount(
@@ -135,7 +96,7 @@ public final class InstancesToReady {
                 .genericKubernetesResources(INSTANCES)
                 .inNamespace(ns)
                 .resource(
-                    resource(
+                    BenchResources.resource(
                         "SecureInstance",
                         ns,
                         "app-" + i,
@@ -161,19 +122,6 @@ public final class InstancesToReady {
         1000 * seconds / n,
         reference,
         seconds / reference);
-  }
-
-  private static GenericKubernetesResource resource(
-      String kind, String ns, String name, Map<String, Object> spec) {
-    return new GenericKubernetesResourceBuilder()
-        .withApiVersion("keychain.dev/v1alpha1")
-        .withKind(kind)
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(ns)
-        .endMetadata()
-        .addToAdditionalProperties("spec", spec)
-        .build();
   }
 
   @SuppressWarnings("unchecked")
