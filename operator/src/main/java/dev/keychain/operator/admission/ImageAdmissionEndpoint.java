@@ -40,7 +40,7 @@ public class ImageAdmissionEndpoint implements WebhookRoutes {
 
   @Override
   public void register(Router router) {
-    JsonEndpoint.post(router, PATH, (body, remote) -> review(body));
+    JsonEndpoint.post(router, PATH, this::review);
   }
 
   JsonEndpoint.Reply review(String body) {

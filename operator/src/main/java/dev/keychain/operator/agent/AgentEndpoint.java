@@ -79,8 +79,8 @@ public class AgentEndpoint implements WebhookRoutes {
 
   @Override
   public void register(Router router) {
-    JsonEndpoint.post(router, AgentApi.HELLO, (body, remote) -> hello(body));
-    JsonEndpoint.post(router, AgentApi.CONFIRM, (body, remote) -> confirm(body));
+    JsonEndpoint.post(router, AgentApi.HELLO, this::hello);
+    JsonEndpoint.post(router, AgentApi.CONFIRM, this::confirm);
     router
         .post(AgentApi.WATCH)
         .handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT))

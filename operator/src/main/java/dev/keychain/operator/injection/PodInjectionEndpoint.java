@@ -43,7 +43,7 @@ public class PodInjectionEndpoint implements WebhookRoutes {
 
   @Override
   public void register(Router router) {
-    JsonEndpoint.post(router, PATH, (body, remote) -> review(body));
+    JsonEndpoint.post(router, PATH, this::review);
   }
 
   JsonEndpoint.Reply review(String body) {

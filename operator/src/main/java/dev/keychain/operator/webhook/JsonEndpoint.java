@@ -13,7 +13,7 @@ public interface JsonEndpoint {
   /** Largest request body: an AdmissionReview of a large pod is well below this. */
   long BODY_LIMIT = 3L * 1024 * 1024;
 
-  Reply handle(String body, String remoteAddress);
+  Reply handle(String body);
 
   /** The status, content type and body of an answer. */
   record Reply(int status, String contentType, String body) {
@@ -39,9 +39,7 @@ public interface JsonEndpoint {
               Reply reply;
               try {
                 String body = ctx.body().asString();
-                reply =
-                    endpoint.handle(
-                        body == null ? "" : body, ctx.request().remoteAddress().hostAddress());
+                reply = endpoint.handle(body == null ? "" : body);
               } catch (RuntimeException e) {
                 reply = Reply.text(500, "internal error: " + e.getClass().getSimpleName());
                 org.jboss.logging.Logger.getLogger(JsonEndpoint.class).errorf(e, "%s failed", path);
