@@ -164,14 +164,16 @@ public class SecureInstanceReconciler
                       .collect(Collectors.joining(", "))
                   + ")");
         }
-        deleteNow = advance(si, status, generation);
+        // One listing of the instance's live pods serves the rotation check and the agent list.
+        List<Pod> pods = livePods(si);
+        deleteNow = advance(si, status, generation, pods);
         status.setSessionNumber(open.sessionNumber().hex());
         status.setAuthorityLevel(AuthorizationRow.AUTHORITY_LEVEL);
         status.setGroupEpoch(group.epoch());
         if (status.getSubKeyEpoch() == null) {
           status.setSubKeyEpoch(0L);
         }
-        refreshAgents(si, status, open, chain);
+        refreshAgents(si, status, open, chain, pods);
       }
       boolean restricted = Boolean.TRUE.equals(status.getRestricted());
       status.setConditions(
@@ -232,7 +234,8 @@ public class SecureInstanceReconciler
    * Feeds the lifecycle state machine with what changed since the status was written, and applies
    * the key actions of each transition. Returns whether the instance is now to be deleted.
    */
-  private boolean advance(SecureInstance si, SecureInstanceStatus status, long generation)
+  private boolean advance(
+      SecureInstance si, SecureInstanceStatus status, long generation, List<Pod> pods)
       throws IllegalTransitionException {
     Optional<AuthorizationRow> row = row(status);
     Instant now = Instant.now();
@@ -248,7 +251,7 @@ public class SecureInstanceReconciler
     } else {
       AuthorizationRow current = row.get();
       if (current.state() == InstanceState.Restart) {
-        pending.add(new LifecycleEvent.RestartOutcome(completeRotation(si, status)));
+        pending.add(new LifecycleEvent.RestartOutcome(completeRotation(status, pods)));
       }
       if (!si.getSpec().getClusterGroup().equals(current.clusterGroup())) {
         pending.add(new LifecycleEvent.Move(si.getSpec().getClusterGroup()));
@@ -289,7 +292,7 @@ public class SecureInstanceReconciler
    * Phase two of a sub-key rotation: done when every agent that enrolled has acknowledged the new
    * epoch (agents that never enrolled hold no key to retire). Gives up after two minutes.
    */
-  private boolean completeRotation(SecureInstance si, SecureInstanceStatus status) {
+  private boolean completeRotation(SecureInstanceStatus status, List<Pod> pods) {
     Long pending = status.getPendingSubKeyEpoch();
     if (pending == null) {
       return false;
@@ -297,14 +300,7 @@ public class SecureInstanceReconciler
     // Acknowledgements are read from the pods themselves (the agent endpoint records them there):
     // the status' agent list is only refreshed after the lifecycle has advanced.
     boolean acknowledged =
-        client
-            .pods()
-            .inNamespace(si.getMetadata().getNamespace())
-            .withLabelSelector(si.getSpec().getSelector())
-            .list()
-            .getItems()
-            .stream()
-            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        pods.stream()
             .map(p -> p.getMetadata().getAnnotations())
             .filter(a -> a != null && a.containsKey(AgentPods.ACK_SEEN))
             .allMatch(a -> pending.toString().equals(a.get(AgentPods.ACK_EPOCH)));
@@ -335,9 +331,29 @@ public class SecureInstanceReconciler
     };
   }
 
-  /** Agents: the pods the selector matches, with stable agent numbers and current key IDs. */
+  /** The pods the selector matches and that are not being deleted, oldest first. */
+  private List<Pod> livePods(SecureInstance si) {
+    return client
+        .pods()
+        .inNamespace(si.getMetadata().getNamespace())
+        .withLabelSelector(si.getSpec().getSelector())
+        .list()
+        .getItems()
+        .stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .sorted(
+            Comparator.comparing(
+                (Pod p) -> p.getMetadata().getCreationTimestamp() + p.getMetadata().getName()))
+        .toList();
+  }
+
+  /** Agents: the live pods, with stable agent numbers and current key IDs. */
   private void refreshAgents(
-      SecureInstance si, SecureInstanceStatus status, OpenChain open, KeyChain chain) {
+      SecureInstance si,
+      SecureInstanceStatus status,
+      OpenChain open,
+      KeyChain chain,
+      List<Pod> pods) {
     Map<String, AgentStatus> known = new HashMap<>();
     for (AgentStatus a : status.getAgents()) {
       known.put(a.getPod(), a);
@@ -348,25 +364,12 @@ public class SecureInstanceReconciler
                 .max()
                 .orElse(0)
             + 1;
-    List<Pod> pods =
-        client
-            .pods()
-            .inNamespace(si.getMetadata().getNamespace())
-            .withLabelSelector(si.getSpec().getSelector())
-            .list()
-            .getItems();
-    pods.sort(
-        Comparator.comparing(
-            p -> p.getMetadata().getCreationTimestamp() + p.getMetadata().getName()));
     SubKeySize size =
         SubKeySize.ofBits(
             chain.getSpec().getSubKeyBits() == null ? 128 : chain.getSpec().getSubKeyBits());
     boolean restricted = Boolean.TRUE.equals(status.getRestricted());
     List<AgentStatus> agents = new ArrayList<>();
     for (Pod pod : pods) {
-      if (pod.getMetadata().getDeletionTimestamp() != null) {
-        continue;
-      }
       AgentStatus a = known.getOrDefault(pod.getMetadata().getName(), new AgentStatus());
       a.setPod(pod.getMetadata().getName());
       if (a.getAgentNumber() == null) {
