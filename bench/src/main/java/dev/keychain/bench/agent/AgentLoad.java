@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.net.URI;
@@ -79,7 +78,7 @@ public final class AgentLoad {
           if (pod.getSpec().getInitContainers().isEmpty()) {
             throw new IllegalStateException("pod was not injected: is the webhook registered?");
           }
-          tokens.add(token(client, ns, pod));
+          tokens.add(plane.boundToken(ns, "agent", pod, "keychain.dev/agent", 3600));
         }
 
         HttpClient http =
@@ -310,27 +309,5 @@ public final class AgentLoad {
         .endContainer()
         .endSpec()
         .build();
-  }
-
-  private static String token(KubernetesClient client, String ns, Pod pod) {
-    return client
-        .serviceAccounts()
-        .inNamespace(ns)
-        .withName("agent")
-        .tokenRequest(
-            new TokenRequestBuilder()
-                .withNewSpec()
-                .withAudiences("keychain.dev/agent")
-                .withExpirationSeconds(3600L)
-                .withNewBoundObjectRef()
-                .withApiVersion("v1")
-                .withKind("Pod")
-                .withName(pod.getMetadata().getName())
-                .withUid(pod.getMetadata().getUid())
-                .endBoundObjectRef()
-                .endSpec()
-                .build())
-        .getStatus()
-        .getToken();
   }
 }

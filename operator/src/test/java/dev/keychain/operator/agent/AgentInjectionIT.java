@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,7 +37,6 @@ import dev.keychain.testing.controlplane.LocalControlPlane;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -139,25 +137,7 @@ class AgentInjectionIT {
   }
 
   private String token(String ns, Pod pod) {
-    return client
-        .serviceAccounts()
-        .inNamespace(ns)
-        .withName("default")
-        .tokenRequest(
-            new TokenRequestBuilder()
-                .withNewSpec()
-                .withAudiences(AUDIENCE)
-                .withExpirationSeconds(600L)
-                .withNewBoundObjectRef()
-                .withApiVersion("v1")
-                .withKind("Pod")
-                .withName(pod.getMetadata().getName())
-                .withUid(pod.getMetadata().getUid())
-                .endBoundObjectRef()
-                .endSpec()
-                .build())
-        .getStatus()
-        .getToken();
+    return LocalControlPlaneResource.plane().boundToken(ns, "default", pod, AUDIENCE, 600);
   }
 
   /** The environment the webhook gave the pod's agent, with the token file and key dir local. */
@@ -452,7 +432,6 @@ class AgentInjectionIT {
             Base64.getUrlEncoder().withoutPadding().encodeToString(signature));
     AuthFailure failure = assertThrows(AuthFailure.class, () -> handshake.onMasterHello(forged));
     assertEquals(AuthFailure.Reason.BAD_SIGNATURE, failure.reason());
-    assertNotEquals(real.signature(), forged.signature());
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {

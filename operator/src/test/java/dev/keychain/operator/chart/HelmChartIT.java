@@ -155,7 +155,6 @@ class HelmChartIT {
               new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
           .create();
     }
-    int applied = 0;
     for (String yaml :
         List.of(
             render(),
@@ -172,10 +171,8 @@ class HelmChartIT {
       assertTrue(objects.size() >= 14, "rendered " + objects.size() + " objects");
       for (HasMetadata object : objects) {
         client.resource(object).dryRun().serverSideApply();
-        applied++;
       }
     }
-    assertTrue(applied > 0);
     // The ServiceMonitor renders (its CRD belongs to the Prometheus Operator, absent here).
     assertTrue(render("serviceMonitor.enabled=true").contains("kind: ServiceMonitor"));
   }

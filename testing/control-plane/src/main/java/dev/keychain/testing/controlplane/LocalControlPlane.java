@@ -374,6 +374,37 @@ public final class LocalControlPlane implements AutoCloseable {
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
+  /**
+   * A real token of ServiceAccount {@code serviceAccount} bound to {@code pod} for {@code audience}
+   * (the TokenRequest API, as the kubelet gets a projected token), valid {@code seconds}.
+   */
+  public String boundToken(
+      String namespace,
+      String serviceAccount,
+      io.fabric8.kubernetes.api.model.Pod pod,
+      String audience,
+      long seconds) {
+    return client()
+        .serviceAccounts()
+        .inNamespace(namespace)
+        .withName(serviceAccount)
+        .tokenRequest(
+            new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder()
+                .withNewSpec()
+                .withAudiences(audience)
+                .withExpirationSeconds(seconds)
+                .withNewBoundObjectRef()
+                .withApiVersion("v1")
+                .withKind("Pod")
+                .withName(pod.getMetadata().getName())
+                .withUid(pod.getMetadata().getUid())
+                .endBoundObjectRef()
+                .endSpec()
+                .build())
+        .getStatus()
+        .getToken();
+  }
+
   /** Applies a CRD (server-side apply) and waits until the API server serves it. */
   public void installCrd(CustomResourceDefinition crd) {
     client().resource(crd).forceConflicts().serverSideApply();
