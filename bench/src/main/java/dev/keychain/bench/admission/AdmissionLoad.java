@@ -1,10 +1,10 @@
 package dev.keychain.bench.admission;
 
 import dev.keychain.bench.LoadRun;
-import dev.keychain.bench.OperatorProcess;
 import dev.keychain.core.signers.KeyIds;
 import dev.keychain.core.signers.PublicKeys;
 import dev.keychain.core.tls.TrustBundles;
+import dev.keychain.scenarios.OperatorProcess;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import dev.keychain.testing.fixtures.ContentTrustScenario;
 import dev.keychain.testing.fixtures.NotaryServer;

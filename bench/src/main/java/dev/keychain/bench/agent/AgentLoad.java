@@ -2,13 +2,13 @@ package dev.keychain.bench.agent;
 
 import dev.keychain.bench.BenchResources;
 import dev.keychain.bench.LoadRun;
-import dev.keychain.bench.OperatorProcess;
 import dev.keychain.core.auth.AgentApi;
 import dev.keychain.core.auth.AgentHandshake;
 import dev.keychain.core.auth.MasterTrust;
 import dev.keychain.core.auth.Messages;
 import dev.keychain.core.auth.Wire;
 import dev.keychain.core.tls.TrustBundles;
+import dev.keychain.scenarios.OperatorProcess;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -1,7 +1,7 @@
 package dev.keychain.bench.instances;
 
 import dev.keychain.bench.BenchResources;
-import dev.keychain.bench.OperatorProcess;
+import dev.keychain.scenarios.OperatorProcess;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import dev.keychain.testing.fixtures.ManagedProcess;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;

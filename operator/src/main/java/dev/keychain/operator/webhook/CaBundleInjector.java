@@ -87,6 +87,8 @@ public class CaBundleInjector {
         Base64.getEncoder().encodeToString(bundlePem.getBytes(StandardCharsets.US_ASCII));
     var v1 = client.admissionRegistration().v1();
     int patched = 0;
+    // Patches go through resource(listed item): withName(..).patch would GET the object first,
+    // a verb the operator's RBAC does not grant (patch is limited to the chart's two names).
     for (MutatingWebhookConfiguration c :
         v1.mutatingWebhookConfigurations().withLabel(LABEL, owner).list().getItems()) {
       List<String> current = new ArrayList<>();
@@ -98,7 +100,7 @@ public class CaBundleInjector {
               bundle,
               p ->
                   v1.mutatingWebhookConfigurations()
-                      .withName(c.getMetadata().getName())
+                      .resource(c)
                       .patch(PatchContext.of(PatchType.JSON), p));
     }
     for (ValidatingWebhookConfiguration c :
@@ -112,7 +114,7 @@ public class CaBundleInjector {
               bundle,
               p ->
                   v1.validatingWebhookConfigurations()
-                      .withName(c.getMetadata().getName())
+                      .resource(c)
                       .patch(PatchContext.of(PatchType.JSON), p));
     }
     return patched;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keychain.operator.testing.LocalControlPlaneResource;
+import dev.keychain.testing.fixtures.Helm;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -29,33 +29,10 @@ class HelmChartIT {
   private static final Path CHART = Path.of("..", "helm", "keychain-operator");
   private static final String NAMESPACE = "keychain-chart";
 
-  private static Path helm() {
-    String env = System.getenv("KEYCHAIN_HELM");
-    Path helm =
-        env != null
-            ? Path.of(env)
-            : Path.of(
-                System.getProperty("user.home"), ".cache/keychain-operator/helm/v3.19.5/helm");
-    if (!Files.isExecutable(helm)) {
-      throw new IllegalStateException(
-          "helm not found at " + helm + ": run kind-test/local/build-helm.sh (CI does)");
-    }
-    return helm;
-  }
+  private static final Helm HELM = Helm.locate();
 
-  private record Run(int exit, String output) {}
-
-  private static Run helm(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(helm().toString());
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("helm " + String.join(" ", args) + " did not finish");
-    }
-    return new Run(p.exitValue(), out);
+  private static Helm.Run helm(String... args) {
+    return HELM.run(args);
   }
 
   private static String render(String... sets) throws Exception {
@@ -74,20 +51,20 @@ class HelmChartIT {
       args.add("--set");
       args.add(set);
     }
-    Run r = helm(args.toArray(String[]::new));
+    Helm.Run r = helm(args.toArray(String[]::new));
     assertEquals(0, r.exit(), r.output());
     return r.output();
   }
 
   @Test
   void lints() throws Exception {
-    Run r = helm("lint", CHART.toString(), "--kube-version", "1.34.4");
+    Helm.Run r = helm("lint", CHART.toString(), "--kube-version", "1.34.4");
     assertEquals(0, r.exit(), r.output());
   }
 
   @Test
   void schemaRefusesBadValuesNamingThem() throws Exception {
-    Run r =
+    Helm.Run r =
         helm(
             "template",
             "kc",
@@ -98,7 +75,7 @@ class HelmChartIT {
             "webhooks.failurePolicy=Sometimes");
     assertNotEquals(0, r.exit());
     assertTrue(r.output().contains("/webhooks/failurePolicy"), r.output());
-    Run rwo =
+    Helm.Run rwo =
         helm(
             "template",
             "kc",
@@ -110,7 +87,7 @@ class HelmChartIT {
     assertNotEquals(0, rwo.exit());
     assertTrue(
         rwo.output().contains("needs audit.persistence.accessMode=ReadWriteMany"), rwo.output());
-    Run unknown =
+    Helm.Run unknown =
         helm("template", "kc", CHART.toString(), "--kube-version", "1.34.4", "--set", "replicas=3");
     assertNotEquals(0, unknown.exit());
     assertTrue(unknown.output().contains("additional properties 'replicas'"), unknown.output());

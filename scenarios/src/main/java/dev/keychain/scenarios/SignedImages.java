@@ -1,0 +1,62 @@
+package dev.keychain.scenarios;
+
+import dev.keychain.testing.fixtures.Cosign;
+import dev.keychain.testing.fixtures.OciRegistry;
+import dev.keychain.testing.fixtures.TestImages;
+import dev.keychain.testing.fixtures.TestPki;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/**
+ * The images of the signer scenario: one signed with cosign by a signer's key, its unsigned
+ * sibling, in a registry under {@code repositoryPattern}, and the signer's public key and key ID
+ * (SHA-256 of its DER public key, what a SignerWhitelist lists).
+ */
+public record SignedImages(
+    String repositoryPattern,
+    String signedImage,
+    String unsignedImage,
+    String signerPublicKeyPem,
+    boolean insecureHttp) {
+
+  public String signerKeyId() {
+    String base64 =
+        signerPublicKeyPem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(Base64.getDecoder().decode(base64)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Pushes two images to {@code registry} and signs one with the real cosign CLI under a fresh
+   * ECDSA key.
+   */
+  public static SignedImages publish(OciRegistry registry, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Cosign cosign = Cosign.locate(dir);
+    KeyPair signer = TestPki.create("scenario signer").clientCertificate("signer").keys();
+    Path privateKey = dir.resolve("signer.pem");
+    Files.writeString(privateKey, TestPki.pem(signer.getPrivate()));
+    Path cosignKey = cosign.importKey(privateKey, "signer");
+    TestImages.Pushed signed = registry.pushTestImage("scenario/app", "signed", "signed");
+    cosign.sign(cosignKey, signed.digestReference());
+    TestImages.Pushed unsigned = registry.pushTestImage("scenario/app", "unsigned", "unsigned");
+    return new SignedImages(
+        registry.hostPort() + "/scenario/**",
+        signed.tagReference(),
+        unsigned.tagReference(),
+        Files.readString(dir.resolve("signer.pub"), StandardCharsets.US_ASCII),
+        true);
+  }
+}
