@@ -35,6 +35,7 @@ if [ -d .git ] && [ -n "$(git ls-files --others --exclude-standard -- crds/)" ];
 fi
 
 # The operator and agent images, built without a container engine from what the build packaged,
-# and smoke-tested (the agent image's filesystem runs the agent as its non-root user).
-echo "[test] building the images (kind-test/images/build-images.sh)" >&2
-bash kind-test/images/build-images.sh
+# smoke-tested (the agent image's filesystem runs the agent as its non-root user), pushed to a
+# local registry and checked there by tag and digest.
+echo "[test] building and pushing the images (kind-test/images/push-local.sh)" >&2
+bash kind-test/images/push-local.sh

@@ -99,6 +99,7 @@ public final class LocalScenarioRun {
                           OperatorProcess.NAMESPACE,
                           chart.injectionNamespaceLabel(),
                           chart.imageAdmissionNamespaceLabel(),
+                          "registry.example/web:1",
                           images,
                           timeout,
                           failFast))

@@ -57,6 +57,7 @@ public final class ScenarioSuite {
       String operatorNamespace,
       String injectionLabel,
       String imageAdmissionLabel,
+      String appImage,
       SignedImages images,
       Duration timeout,
       boolean failFast) {}
@@ -413,7 +414,7 @@ public final class ScenarioSuite {
   }
 
   private Pod webPod() {
-    return pod("web-0", Map.of("app", "web"), "registry.example/web:1");
+    return pod("web-0", Map.of("app", "web"), settings.appImage());
   }
 
   private Pod imagePod(String name, String image) {
@@ -431,6 +432,8 @@ public final class ScenarioSuite {
         .addNewContainer()
         .withName("app")
         .withImage(image)
+        // Where pods really run (a real cluster), the app stays up and has cat for key reads.
+        .withCommand("sleep", "86400")
         .endContainer()
         .endSpec()
         .build();
