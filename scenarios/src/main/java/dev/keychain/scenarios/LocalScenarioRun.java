@@ -41,11 +41,19 @@ public final class LocalScenarioRun {
     this.work = work;
   }
 
+  /** What one run produced: the results, and the leader's audit directory and the namespace. */
+  public record Outcome(
+      List<ScenarioSuite.Result> results, Path leaderAuditDir, String namespace) {}
+
   /**
-   * Runs the suite; a failed operator start is reported as the failed scenario "operatorStarts".
+   * Runs the suite against {@code replicas} operator processes (1 or 2); a failed operator start is
+   * reported as the failed scenario "operatorStarts". With two, the first takes the lease and the
+   * webhooks and agents talk only to the second, a follower, as they may in a cluster: what the
+   * follower must record in the audit log goes through the leader.
    */
-  public List<ScenarioSuite.Result> run(
-      Optional<ChartRbac.RuleRef> without, Duration timeout, boolean failFast) throws IOException {
+  public Outcome run(
+      Optional<ChartRbac.RuleRef> without, Duration timeout, boolean failFast, int replicas)
+      throws IOException {
     KubernetesClient admin = plane.client();
     Path dir = work.resolve("run-" + RUNS.incrementAndGet());
     Files.createDirectories(dir);
@@ -64,29 +72,51 @@ public final class LocalScenarioRun {
         .withName("keychain-operator-leader")
         .withTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
         .delete();
-    int port = FreePorts.loopback();
-    chart.registerWebhooks(admin, port);
     String namespace = "scenarios-" + RUNS.get();
+    Path kubeconfig = serviceAccountKubeconfig(dir);
+    // As the chart projects it: the token replicas present to the leader.
+    Path replicaToken = dir.resolve("replica-token");
+    Files.writeString(replicaToken, serviceAccountToken("keychain.dev/replica"));
     Instant start = Instant.now();
-    ManagedProcess operator;
+    List<ManagedProcess> operators = new ArrayList<>();
+    int servingPort = -1;
     try {
-      operator =
-          OperatorProcess.start(
-              serviceAccountKubeconfig(dir),
-              Map.of("KEYCHAIN_AUDIT_DATA_DIR", dir.resolve("audit").toString()),
-              Map.of(
-                  "keychain.webhook.port",
-                  Integer.toString(port),
-                  "keychain.webhook.check-interval",
-                  "PT2S",
-                  "keychain.agent.operator-url",
-                  "https://127.0.0.1:" + port),
-              dir);
+      for (int i = 0; i < replicas; i++) {
+        int port = FreePorts.loopback();
+        if (i == replicas - 1) {
+          // Webhooks and agents use the last replica started.
+          chart.registerWebhooks(admin, port);
+          servingPort = port;
+        }
+        Path replicaDir = dir.resolve("replica-" + i);
+        Files.createDirectories(replicaDir);
+        operators.add(
+            OperatorProcess.start(
+                kubeconfig,
+                Map.of("KEYCHAIN_AUDIT_DATA_DIR", replicaDir.resolve("audit").toString()),
+                Map.of(
+                    "keychain.webhook.port",
+                    Integer.toString(port),
+                    "keychain.webhook.check-interval",
+                    "PT2S",
+                    "keychain.audit.forward.token-file",
+                    replicaToken.toString(),
+                    "keychain.agent.operator-url",
+                    "https://127.0.0.1:" + servingPort),
+                replicaDir));
+        if (i == 0 && replicas > 1) {
+          awaitLeader(admin, timeout);
+        }
+      }
     } catch (IllegalStateException e) {
+      operators.forEach(ManagedProcess::close);
       chart.deleteWebhooks(admin);
-      return List.of(
-          new ScenarioSuite.Result(
-              "operatorStarts", false, e.getMessage(), Duration.between(start, Instant.now())));
+      return new Outcome(
+          List.of(
+              new ScenarioSuite.Result(
+                  "operatorStarts", false, e.getMessage(), Duration.between(start, Instant.now()))),
+          dir.resolve("replica-0/audit"),
+          namespace);
     }
     try {
       List<ScenarioSuite.Result> results =
@@ -104,21 +134,61 @@ public final class LocalScenarioRun {
                           timeout,
                           failFast))
                   .run());
-      // The operator must still be there: a leader that cannot renew its lease exits.
-      if (!operator.isAlive()) {
-        results.add(
-            new ScenarioSuite.Result(
-                "operatorStaysUp",
-                false,
-                "the operator exited during the run:\n" + operator.tail(),
-                Duration.ZERO));
+      // The operators must still be there: a leader that cannot renew its lease exits.
+      for (ManagedProcess operator : operators) {
+        if (!operator.isAlive()) {
+          results.add(
+              new ScenarioSuite.Result(
+                  "operatorStaysUp",
+                  false,
+                  "an operator exited during the run:\n" + operator.tail(),
+                  Duration.ZERO));
+        }
       }
-      return results;
+      return new Outcome(results, dir.resolve("replica-0/audit"), namespace);
     } finally {
-      operator.close();
+      operators.forEach(ManagedProcess::close);
       chart.deleteWebhooks(admin);
       admin.namespaces().withName(namespace).delete();
     }
+  }
+
+  private static void awaitLeader(KubernetesClient admin, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      var lease =
+          admin
+              .leases()
+              .inNamespace(OperatorProcess.NAMESPACE)
+              .withName("keychain-operator-leader")
+              .get();
+      if (lease != null && lease.getSpec().getHolderIdentity() != null) {
+        return;
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    throw new IllegalStateException("the first replica did not take the lease in " + timeout);
+  }
+
+  /** A token of the chart's ServiceAccount for {@code audience} (null: the API server's). */
+  private String serviceAccountToken(String audience) {
+    var spec = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L);
+    if (audience != null) {
+      spec = spec.withAudiences(audience);
+    }
+    return plane
+        .client()
+        .serviceAccounts()
+        .inNamespace(OperatorProcess.NAMESPACE)
+        .withName(chart.serviceAccountName())
+        .tokenRequest(spec.endSpec().build())
+        .getStatus()
+        .getToken();
   }
 
   /** A kubeconfig presenting a fresh token of the chart's ServiceAccount, and nothing else. */

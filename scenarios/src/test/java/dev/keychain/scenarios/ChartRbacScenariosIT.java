@@ -3,9 +3,11 @@ package dev.keychain.scenarios;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keychain.core.audit.AuditLogReader;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import dev.keychain.testing.fixtures.Helm;
 import dev.keychain.testing.fixtures.OciRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,10 +68,26 @@ class ChartRbacScenariosIT {
   @Test
   @Order(1)
   void passesEveryScenarioUnderTheChartsServiceAccountUsingEveryGrantedVerb() throws Exception {
-    List<ScenarioSuite.Result> results = runs.run(Optional.empty(), Duration.ofSeconds(90), false);
+    // Two replicas, as the chart runs them: webhooks and agents use the follower.
+    LocalScenarioRun.Outcome outcome = runs.run(Optional.empty(), Duration.ofSeconds(90), false, 2);
+    List<ScenarioSuite.Result> results = outcome.results();
     results.forEach(r -> System.out.println("[scenarios] " + r));
     assertTrue(results.stream().allMatch(ScenarioSuite.Result::passed), results.toString());
     assertEquals(13, results.size(), results.toString());
+
+    // What the follower decided is in the leader's log: the denial of the unsigned image.
+    Path log = outcome.leaderAuditDir().resolve(outcome.namespace()).resolve("demo");
+    List<String> records =
+        AuditLogReader.readRecords(log, 0, AuditLogReader.recordCount(log)).stream()
+            .map(r -> new String(r, StandardCharsets.UTF_8))
+            .toList();
+    assertTrue(
+        records.stream()
+            .anyMatch(
+                r ->
+                    r.contains("\"type\":\"AdmissionDenied\"")
+                        && r.contains("\"name\":\"unsigned\"")),
+        "the follower's denial is not in the leader's audit log: " + records);
 
     Set<ChartRbac.Permission> unused = new LinkedHashSet<>(chart.permissions());
     unused.removeAll(ApiAuditLog.allowed(apiAuditLog, chart.userName()));
@@ -87,7 +105,7 @@ class ChartRbacScenariosIT {
     List<String> unneeded = new ArrayList<>();
     for (ChartRbac.RuleRef rule : chart.rules()) {
       List<ScenarioSuite.Result> results =
-          runs.run(Optional.of(rule), Duration.ofSeconds(30), true);
+          runs.run(Optional.of(rule), Duration.ofSeconds(30), true, 1).results();
       Optional<ScenarioSuite.Result> failed = results.stream().filter(r -> !r.passed()).findFirst();
       table.add(
           rule.describe()

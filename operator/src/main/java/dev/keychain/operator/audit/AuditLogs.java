@@ -48,15 +48,19 @@ public class AuditLogs implements AuditSink {
   private final GroupCommit commit = new GroupCommit(this, this::flushDirty);
   private final AuditKeys keys;
   private final Path dataDir;
+  private final AuditForwarder forwarder;
 
   public AuditLogs(
       AuditKeys keys,
       @ConfigProperty(
               name = "keychain.audit.data-dir",
               defaultValue = "/var/lib/keychain-operator/audit")
-          String dataDir) {
+          String dataDir,
+      AuditForwarder forwarder) {
     this.keys = keys;
     this.dataDir = Path.of(dataDir);
+    this.forwarder = forwarder;
+    forwarder.recordLocallyWith(this::recordLocally);
   }
 
   private static String id(AuditLog log) {
@@ -123,11 +127,23 @@ public class AuditLogs implements AuditSink {
   }
 
   /**
-   * Appends the event to every log that selects it and returns once it is durable. Concurrent
-   * callers (webhooks under load) share fsyncs through group commit; appends stay serialised.
+   * Records the event: in this replica's logs when it leads (or leader election is off), else at
+   * the leader, which alone holds the logs open (see {@link AuditForwarder}).
    */
   @Override
   public void record(AuditEvent event) {
+    if (forwarder.anotherReplicaLeads()) {
+      forwarder.forward(event);
+      return;
+    }
+    recordLocally(event);
+  }
+
+  /**
+   * Appends the event to every log that selects it and returns once it is durable. Concurrent
+   * callers (webhooks under load) share fsyncs through group commit; appends stay serialised.
+   */
+  void recordLocally(AuditEvent event) {
     long ticket;
     synchronized (this) {
       boolean appended = false;

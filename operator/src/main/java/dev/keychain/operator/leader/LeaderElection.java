@@ -18,16 +18,19 @@ import org.jboss.logging.Logger;
  */
 @Singleton
 public class LeaderElection extends LeaderElectionConfiguration {
+  public static final String LEASE_NAME = "keychain-operator-leader";
   private static final Logger LOG = Logger.getLogger(LeaderElection.class);
 
-  public LeaderElection(@ConfigProperty(name = "keychain.operator.namespace") String namespace) {
+  public LeaderElection(
+      @ConfigProperty(name = "keychain.operator.namespace") String namespace,
+      ReplicaIdentity identity) {
     super(
-        "keychain-operator-leader",
+        LEASE_NAME,
         namespace,
         LEASE_DURATION_DEFAULT_VALUE,
         RENEW_DEADLINE_DEFAULT_VALUE,
         RETRY_PERIOD_DEFAULT_VALUE,
-        null,
+        identity.identity(),
         new LeaderCallbacks(
             () -> LOG.info("leading: reconcilers started"),
             () -> {

@@ -49,6 +49,14 @@ public class OperatorMetrics {
           .labelNames("namespace", "chain", "group")
           .register(registry);
 
+  public final Counter auditForwarded =
+      Counter.builder()
+          .name("keychain_audit_forwarded_events_total")
+          .help(
+              "Audit events a non-leader replica sent to the leader, by result (recorded, retried, dropped)")
+          .labelNames("result")
+          .register(registry);
+
   public final Counter admissionReviews =
       Counter.builder()
           .name("keychain_admission_reviews_total")
