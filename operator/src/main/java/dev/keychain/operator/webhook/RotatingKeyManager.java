@@ -5,6 +5,7 @@ import java.net.Socket;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -17,10 +18,17 @@ import javax.net.ssl.X509ExtendedKeyManager;
 final class RotatingKeyManager extends X509ExtendedKeyManager {
   private static final String ALIAS = "webhook";
 
-  private final AtomicReference<CertificateAuthority.Issued> current = new AtomicReference<>();
+  private record Served(X509Certificate[] chain, PrivateKey key) {}
+
+  private final AtomicReference<Served> current = new AtomicReference<>();
 
   void install(CertificateAuthority.Issued issued) {
-    current.set(issued);
+    install(List.of(issued.certificate()), issued.key());
+  }
+
+  /** Serves {@code chain} (leaf first, then intermediates) with {@code key}. */
+  void install(List<X509Certificate> chain, PrivateKey key) {
+    current.set(new Served(chain.toArray(X509Certificate[]::new), key));
   }
 
   @Override
@@ -34,8 +42,8 @@ final class RotatingKeyManager extends X509ExtendedKeyManager {
   }
 
   private String alias(String keyType) {
-    CertificateAuthority.Issued issued = current.get();
-    return issued != null && issued.key().getAlgorithm().equals(keyType) ? ALIAS : null;
+    Served served = current.get();
+    return served != null && served.key().getAlgorithm().equals(keyType) ? ALIAS : null;
   }
 
   @Override
@@ -46,16 +54,14 @@ final class RotatingKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public X509Certificate[] getCertificateChain(String alias) {
-    CertificateAuthority.Issued issued = current.get();
-    return ALIAS.equals(alias) && issued != null
-        ? new X509Certificate[] {issued.certificate()}
-        : null;
+    Served served = current.get();
+    return ALIAS.equals(alias) && served != null ? served.chain().clone() : null;
   }
 
   @Override
   public PrivateKey getPrivateKey(String alias) {
-    CertificateAuthority.Issued issued = current.get();
-    return ALIAS.equals(alias) && issued != null ? issued.key() : null;
+    Served served = current.get();
+    return ALIAS.equals(alias) && served != null ? served.key() : null;
   }
 
   @Override

@@ -49,6 +49,8 @@ public class WebhookCertificates {
   private final Duration caValidity;
   private final Duration certValidity;
   private final Duration promoteAfter;
+  private final Optional<String> servingSecret;
+  private String servingFromSecret;
   private final RotatingKeyManager keyManager = new RotatingKeyManager();
   private final AtomicReference<Served> served = new AtomicReference<>();
 
@@ -74,7 +76,8 @@ public class WebhookCertificates {
       @ConfigProperty(name = "keychain.webhook.cert-validity", defaultValue = "P30D")
           Duration certValidity,
       @ConfigProperty(name = "keychain.webhook.ca-promote-after", defaultValue = "PT5M")
-          Duration promoteAfter) {
+          Duration promoteAfter,
+      @ConfigProperty(name = "keychain.webhook.serving-secret") Optional<String> servingSecret) {
     this.client = client;
     this.injector = injector;
     this.namespace = namespace;
@@ -82,6 +85,7 @@ public class WebhookCertificates {
     this.caValidity = caValidity;
     this.certValidity = certValidity;
     this.promoteAfter = promoteAfter;
+    this.servingSecret = servingSecret.filter(n -> !n.isBlank());
     List<String> sans = new ArrayList<>();
     sans.add(service);
     sans.add(service + "." + namespace);
@@ -134,15 +138,74 @@ public class WebhookCertificates {
               serving.renewAt(),
               ca.current().certificate(),
               ca.bundlePem());
-      keyManager.install(serving);
+      if (servingSecret.isEmpty()) {
+        keyManager.install(serving);
+      }
       served.set(next);
       LOG.infof(
           "webhook serving certificate and master identity issued (serial %s, valid until %s)",
           serving.certificate().getSerialNumber().toString(16), serving.notAfter());
-    } else if (!s.bundlePem().equals(ca.bundlePem())) {
-      served.set(new Served(s.serving(), s.identity(), s.renewAt(), s.issuer(), ca.bundlePem()));
     }
-    injector.inject(ca.bundlePem());
+    String extraCa = "";
+    try {
+      extraCa = servingFromSecret().orElse("");
+    } catch (RuntimeException e) {
+      // Until cert-manager has written the Secret (or while it is broken), serve what we have.
+      if (servingFromSecret == null) {
+        keyManager.install(served.get().serving());
+      }
+      LOG.warnf(
+          "%s; serving the %s certificate meanwhile",
+          e.getMessage(), servingFromSecret == null ? "operator's own" : "last good");
+    }
+    String bundle = ca.bundlePem() + extraCa;
+    Served latest = served.get();
+    if (!latest.bundlePem().equals(bundle)) {
+      served.set(
+          new Served(
+              latest.serving(), latest.identity(), latest.renewAt(), latest.issuer(), bundle));
+    }
+    injector.inject(bundle);
+  }
+
+  /**
+   * With {@code keychain.webhook.serving-secret} (a kubernetes.io/tls Secret in the operator's
+   * namespace, e.g. written by cert-manager): serves its {@code tls.crt} chain and {@code tls.key},
+   * re-read at every refresh, and returns its {@code ca.crt} for the bundle (the operator's own CA
+   * stays in the bundle: agents verify the master identity it certifies). A missing or malformed
+   * Secret keeps the last good certificate and says what is wrong.
+   */
+  private Optional<String> servingFromSecret() {
+    if (servingSecret.isEmpty()) {
+      return Optional.empty();
+    }
+    String name = servingSecret.get();
+    Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+    if (secret == null) {
+      throw new IllegalStateException(
+          "serving certificate Secret " + namespace + "/" + name + " does not exist (yet)");
+    }
+    Map<String, String> data = decode(secret);
+    String chainPem = data.get(CURRENT_CERT);
+    String keyPem = data.get(CURRENT_KEY);
+    if (chainPem == null || keyPem == null) {
+      throw new IllegalStateException(
+          "serving certificate Secret " + namespace + "/" + name + " lacks tls.crt or tls.key");
+    }
+    if (!chainPem.equals(servingFromSecret)) {
+      List<X509Certificate> chain =
+          CertificateAuthority.Pem.certificates(chainPem, "tls.crt of Secret " + name);
+      keyManager.install(
+          chain, CertificateAuthority.Pem.privateKey(keyPem, "tls.key of Secret " + name));
+      servingFromSecret = chainPem;
+      LOG.infof(
+          "serving the certificate of Secret %s/%s (serial %s, valid until %s)",
+          namespace,
+          name,
+          chain.get(0).getSerialNumber().toString(16),
+          chain.get(0).getNotAfter().toInstant());
+    }
+    return Optional.ofNullable(data.get(BUNDLE));
   }
 
   /** The CA Secret's content, created or rolled over as due. */

@@ -150,7 +150,17 @@ class HelmChartIT {
         client.resource(object).dryRun().serverSideApply();
       }
     }
-    // The ServiceMonitor renders (its CRD belongs to the Prometheus Operator, absent here).
+    // The ServiceMonitor and the cert-manager Certificate render (their CRDs belong to the
+    // Prometheus Operator and cert-manager, absent here); with the Certificate, the operator is
+    // told to serve its Secret.
     assertTrue(render("serviceMonitor.enabled=true").contains("kind: ServiceMonitor"));
+    String certManager =
+        render("webhooks.certManager.enabled=true", "webhooks.certManager.issuerRef.name=ca");
+    assertTrue(certManager.contains("kind: Certificate"), certManager);
+    assertTrue(certManager.contains("secretName: keychain-operator-webhook-tls"), certManager);
+    assertTrue(
+        certManager.contains(
+            "name: KEYCHAIN_WEBHOOK_SERVING_SECRET\n              value: keychain-operator-webhook-tls"),
+        certManager);
   }
 }
