@@ -51,6 +51,10 @@ public final class BenchMain {
           new Comparison(
               "AuditAppendBenchmark.merkleAppend", "AuditAppendBenchmark.referenceSha256", ""),
           new Comparison(
+              "AuditAppendBenchmark.referenceFrameWrite",
+              "AuditAppendBenchmark.referenceSha256",
+              "storage alone: 1 KiB frames to new page-cache pages"),
+          new Comparison(
               "AuditVerifyBenchmark.merkleLogOneThread",
               "AuditVerifyBenchmark.referenceSha256AllRecords",
               "full verification, 100,000 x 1 KiB"),

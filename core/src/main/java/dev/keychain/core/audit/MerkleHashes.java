@@ -38,7 +38,11 @@ public final class MerkleHashes {
   }
 
   public static byte[] leaf(byte[] data) {
-    MessageDigest d = sha256();
+    return leaf(sha256(), data);
+  }
+
+  /** The leaf hash of {@code data} with the caller's own (reset) digest. */
+  static byte[] leaf(MessageDigest d, byte[] data) {
     d.update((byte) 0x00);
     d.update(data);
     return d.digest();

@@ -12,6 +12,9 @@ import java.util.List;
  */
 public final class MerkleTree {
   private final List<HashArray> levels = new ArrayList<>();
+  // This tree's own digest for appends (not thread-safe anyway): no thread-local lookup, and
+  // inner nodes hash their left child straight from the level's storage.
+  private final java.security.MessageDigest appendDigest = MerkleHashes.newSha256();
 
   public MerkleTree() {
     levels.add(new HashArray());
@@ -28,8 +31,10 @@ public final class MerkleTree {
     byte[] carry = leafHash;
     long position = index;
     for (int level = 0; (position & 1) == 1; level++) {
-      byte[] left = levels.get(level).get(position - 1);
-      carry = MerkleHashes.node(left, carry);
+      appendDigest.update((byte) 0x01);
+      levels.get(level).feed(appendDigest, position - 1);
+      appendDigest.update(carry);
+      carry = appendDigest.digest();
       if (levels.size() == level + 1) {
         levels.add(new HashArray());
       }
@@ -196,6 +201,19 @@ public final class MerkleTree {
 
     long size() {
       return size;
+    }
+
+    /** Feeds hash {@code index} to {@code digest} without copying it out. */
+    void feed(java.security.MessageDigest digest, long index) {
+      if (index < base) {
+        digest.update(get(index));
+        return;
+      }
+      long local = index - base;
+      digest.update(
+          chunks.get((int) (local / CHUNK)),
+          (int) (local % CHUNK) * MerkleHashes.SIZE,
+          MerkleHashes.SIZE);
     }
 
     /** An empty array that continues at {@code base}, knowing only {@code kept}. */
