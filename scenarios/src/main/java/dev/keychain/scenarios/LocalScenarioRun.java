@@ -114,7 +114,10 @@ public final class LocalScenarioRun {
       return new Outcome(
           List.of(
               new ScenarioSuite.Result(
-                  "operatorStarts", false, e.getMessage(), Duration.between(start, Instant.now()))),
+                  "operatorStarts",
+                  false,
+                  refusal(dir).map(r -> r + "\n").orElse("") + e.getMessage(),
+                  Duration.between(start, Instant.now()))),
           dir.resolve("replica-0/audit"),
           namespace);
     }
@@ -151,6 +154,30 @@ public final class LocalScenarioRun {
       chart.deleteWebhooks(admin);
       admin.namespaces().withName(namespace).delete();
     }
+  }
+
+  /** The API server's first refusal in the operators' logs under {@code dir}, if any. */
+  private static Optional<String> refusal(Path dir) {
+    try (var files = Files.walk(dir)) {
+      for (Path log : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+        try (var lines = Files.lines(log)) {
+          Optional<String> line =
+              lines
+                  .filter(l -> l.contains(" is forbidden: ") || l.contains("No permission"))
+                  .findFirst();
+          if (line.isPresent()) {
+            String text = line.get();
+            int message = text.indexOf("Message: ");
+            text = message >= 0 ? text.substring(message + 9) : text;
+            int received = text.indexOf(". Received status");
+            return Optional.of(received >= 0 ? text.substring(0, received) : text);
+          }
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
   }
 
   private static void awaitLeader(KubernetesClient admin, Duration timeout) {
