@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -42,8 +42,7 @@ public final class ApiAuditLog {
   /** The permissions {@code user} exercised and the API server allowed, as RBAC names them. */
   public static Set<ChartRbac.Permission> allowed(Path log, String user) {
     ObjectMapper json = new ObjectMapper();
-    Set<ChartRbac.Permission> used =
-        new TreeSet<>(java.util.Comparator.comparing(ChartRbac.Permission::toString));
+    Set<ChartRbac.Permission> used = new HashSet<>();
     try (Stream<String> lines = Files.lines(log)) {
       for (String line : (Iterable<String>) lines::iterator) {
         JsonNode event = json.readTree(line);

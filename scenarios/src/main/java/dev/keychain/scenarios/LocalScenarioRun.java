@@ -79,15 +79,16 @@ public final class LocalScenarioRun {
     Files.writeString(replicaToken, serviceAccountToken("keychain.dev/replica"));
     Instant start = Instant.now();
     List<ManagedProcess> operators = new ArrayList<>();
-    int servingPort = -1;
+    int[] ports = new int[replicas];
+    for (int i = 0; i < replicas; i++) {
+      ports[i] = FreePorts.loopback();
+    }
+    // Webhooks and agents use the last replica started (a follower when there are two).
+    int servingPort = ports[replicas - 1];
+    chart.registerWebhooks(admin, servingPort);
     try {
       for (int i = 0; i < replicas; i++) {
-        int port = FreePorts.loopback();
-        if (i == replicas - 1) {
-          // Webhooks and agents use the last replica started.
-          chart.registerWebhooks(admin, port);
-          servingPort = port;
-        }
+        int port = ports[i];
         Path replicaDir = dir.resolve("replica-" + i);
         Files.createDirectories(replicaDir);
         operators.add(

@@ -51,12 +51,13 @@ public final class ProcessAgents implements Agents {
             .get(0)
             .getServiceAccountToken()
             .getAudience();
-    Map<String, String> env = new HashMap<>();
-    init.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
+    Map<String, String> injected = new HashMap<>();
+    init.getEnv().forEach(e -> injected.put(e.getName(), e.getValue()));
     Path dir = work.resolve(pod.getMetadata().getNamespace() + "-" + pod.getMetadata().getName());
+    Path tokenFile = dir.resolve("token");
+    Path keyDir = dir.resolve("key");
     try {
       Files.createDirectories(dir);
-      Path tokenFile = dir.resolve("token");
       String serviceAccount =
           pod.getSpec().getServiceAccountName() == null
               ? "default"
@@ -64,14 +65,10 @@ public final class ProcessAgents implements Agents {
       Files.writeString(
           tokenFile,
           plane.boundToken(pod.getMetadata().getNamespace(), serviceAccount, pod, audience, 3600));
-      env.put("KEYCHAIN_TOKEN_FILE", tokenFile.toString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Path keyDir = dir.resolve("key");
-    env.put("KEYCHAIN_KEY_DIR", keyDir.toString());
-    env.put("KEYCHAIN_WATCH_SECONDS", "10");
-    env.put("KEYCHAIN_MAX_BACKOFF_SECONDS", "2");
+    Map<String, String> env = AgentProcess.environment(injected, tokenFile, keyDir);
     try (AgentProcess enrol = AgentProcess.start("enrol", env, dir.resolve("enrol.log"))) {
       int exit = enrol.awaitExit(timeout);
       if (exit != 0) {

@@ -1,5 +1,7 @@
 package dev.keychain.scenarios;
 
+import dev.keychain.core.signers.KeyIds;
+import dev.keychain.core.signers.PublicKeys;
 import dev.keychain.testing.fixtures.Cosign;
 import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
@@ -9,10 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
-import java.util.HexFormat;
 
 /**
  * The images of the signer scenario: one signed with cosign by a signer's key, its unsigned
@@ -26,16 +24,9 @@ public record SignedImages(
     String signerPublicKeyPem,
     boolean insecureHttp) {
 
+  /** The signer's key ID as a SignerWhitelist lists it (SHA-256 of the DER public key). */
   public String signerKeyId() {
-    String base64 =
-        signerPublicKeyPem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(Base64.getDecoder().decode(base64)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return KeyIds.spkiFingerprint(PublicKeys.fromPem(signerPublicKeyPem));
   }
 
   /**

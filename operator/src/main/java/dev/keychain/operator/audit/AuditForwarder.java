@@ -96,8 +96,11 @@ public class AuditForwarder {
     return leader.otherLeader().isPresent();
   }
 
-  /** Queues the event for the leader; true once the leader has it durably. */
-  boolean forward(AuditEvent event) {
+  /**
+   * Queues the event for the leader and waits until the leader has it durably, or at most {@code
+   * keychain.audit.forward.wait} (it then stays queued and is retried).
+   */
+  void forward(AuditEvent event) {
     Pending pending = new Pending(event, new CompletableFuture<>());
     synchronized (queue) {
       if (queue.size() >= capacity) {
@@ -113,11 +116,10 @@ public class AuditForwarder {
     }
     try {
       pending.done().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (Exception e) {
-      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      // Still queued (or dropped by an overflow, which was logged and counted).
     }
   }
 

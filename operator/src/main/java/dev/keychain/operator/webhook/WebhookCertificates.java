@@ -50,7 +50,7 @@ public class WebhookCertificates {
   private final Duration certValidity;
   private final Duration promoteAfter;
   private final Optional<String> servingSecret;
-  private String servingFromSecret;
+  private String servedChainPem;
   private final RotatingKeyManager keyManager = new RotatingKeyManager();
   private final AtomicReference<Served> served = new AtomicReference<>();
 
@@ -151,12 +151,12 @@ public class WebhookCertificates {
       extraCa = servingFromSecret().orElse("");
     } catch (RuntimeException e) {
       // Until cert-manager has written the Secret (or while it is broken), serve what we have.
-      if (servingFromSecret == null) {
+      if (servedChainPem == null) {
         keyManager.install(served.get().serving());
       }
       LOG.warnf(
           "%s; serving the %s certificate meanwhile",
-          e.getMessage(), servingFromSecret == null ? "operator's own" : "last good");
+          e.getMessage(), servedChainPem == null ? "operator's own" : "last good");
     }
     String bundle = ca.bundlePem() + extraCa;
     Served latest = served.get();
@@ -192,12 +192,12 @@ public class WebhookCertificates {
       throw new IllegalStateException(
           "serving certificate Secret " + namespace + "/" + name + " lacks tls.crt or tls.key");
     }
-    if (!chainPem.equals(servingFromSecret)) {
+    if (!chainPem.equals(servedChainPem)) {
       List<X509Certificate> chain =
           CertificateAuthority.Pem.certificates(chainPem, "tls.crt of Secret " + name);
       keyManager.install(
           chain, CertificateAuthority.Pem.privateKey(keyPem, "tls.key of Secret " + name));
-      servingFromSecret = chainPem;
+      servedChainPem = chainPem;
       LOG.infof(
           "serving the certificate of Secret %s/%s (serial %s, valid until %s)",
           namespace,

@@ -154,11 +154,7 @@ class AgentInjectionIT {
     Files.createDirectories(dir);
     Path tokenFile = dir.resolve("token");
     Files.writeString(tokenFile, token);
-    env.put("KEYCHAIN_TOKEN_FILE", tokenFile.toAbsolutePath().toString());
-    env.put("KEYCHAIN_KEY_DIR", dir.resolve("key").toAbsolutePath().toString());
-    env.put("KEYCHAIN_WATCH_SECONDS", "10");
-    env.put("KEYCHAIN_MAX_BACKOFF_SECONDS", "2");
-    return env;
+    return AgentProcess.environment(env, tokenFile, dir.resolve("key"));
   }
 
   private static Path keyDir(Map<String, String> env) {
