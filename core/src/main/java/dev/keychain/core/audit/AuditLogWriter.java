@@ -19,7 +19,12 @@ import java.util.Optional;
  * frame (a crash during a write) is cut off, so the log loses at most unacknowledged records and
  * never ends in a frame that cannot be read. The evolved key is saved after its checkpoint is
  * durable; if the process dies in between, {@link #open} sees the checkpoint made with the saved
- * key and evolves it then. Not thread-safe.
+ * key and evolves it then.
+ *
+ * <p>Frames are written by a background thread ({@link BackgroundFrameWriter}); a checkpoint
+ * evolves the key in memory at once (K_i is erased before {@link #checkpoint} returns) and leaves
+ * forcing the checkpoint and storing K_{i+1} to that thread, so appenders do not wait for either.
+ * Not thread-safe, except for running the step {@link #flush} returns.
  */
 public final class AuditLogWriter implements AutoCloseable {
   /** Where the current (sealed) key is kept between runs, e.g. a Secret or a file. */
@@ -32,15 +37,10 @@ public final class AuditLogWriter implements AutoCloseable {
   private final long segmentBytes;
   private final KeyStore keyStore;
   private final MerkleTree tree;
-  // Frames are gathered in one buffer while the other is written by a background thread: copying
-  // into new page-cache pages costs about as much as hashing the record, so the two run on
-  // separate cores. Every direct use of the channel first waits for that write, so the file
-  // always receives the frames in order. A record is acknowledged only by flush() (which waits
-  // too) and its force, so buffering loses nothing that was acknowledged.
-  private ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
-  private ByteBuffer spare = ByteBuffer.allocateDirect(256 * 1024);
-  private java.util.concurrent.ExecutorService io;
-  private java.util.concurrent.Future<?> pending;
+  // Every direct use of the channel first waits for the background write, so the file always
+  // receives the frames in order. A record is acknowledged only by flush()'s step (which waits
+  // for that write) and its force, so buffering loses nothing that was acknowledged.
+  private final BackgroundFrameWriter frames;
   private final ByteBuffer indexBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
   private final java.security.MessageDigest leafDigest = MerkleHashes.newSha256();
@@ -60,6 +60,7 @@ public final class AuditLogWriter implements AutoCloseable {
     this.keyStore = keyStore;
     this.tree = tree;
     this.key = key;
+    this.frames = new BackgroundFrameWriter(dir.toString());
   }
 
   /**
@@ -136,8 +137,14 @@ public final class AuditLogWriter implements AutoCloseable {
     return recordsSinceCheckpoint;
   }
 
+  /** Whether a background write failed; the writer then refuses everything until reopened. */
+  public boolean failed() {
+    return frames.failed();
+  }
+
   /** Appends one record (written, not yet durable); returns its index. */
   public long append(byte[] record) {
+    frames.checkHealthy();
     long offset = writeRecord(record);
     addIndexEntry(offset);
     recordsSinceCheckpoint++;
@@ -150,32 +157,44 @@ public final class AuditLogWriter implements AutoCloseable {
   }
 
   /**
-   * Writes every appended record to the file (not yet durable) and returns the step that makes them
-   * durable. The step may run without holding the writer, concurrently with later appends (group
-   * commit): it forces the segment the records are in; a segment closed meanwhile by a roll-over
-   * was forced by it.
+   * Hands every appended record to the background writer and returns the step that makes them
+   * durable: it waits for that write and forces the segment (and so also waits for any checkpoint
+   * before them to be durable and its key stored). The step may run without holding the writer,
+   * concurrently with later appends (group commit); a segment closed meanwhile by a roll-over was
+   * forced by it.
    */
   public Runnable flush() {
+    frames.checkHealthy();
     FileChannel segmentChannel = channel;
+    java.util.concurrent.Future<?> written;
     try {
-      flushBuffer();
       flushIndex();
+      written = frames.buffer().position() > 0 ? frames.submit(segmentChannel) : frames.pending();
     } catch (IOException e) {
-      throw new AuditLogException(AuditLogException.Kind.IO, "cannot sync audit log", e);
+      throw new AuditLogException(
+          AuditLogException.Kind.IO, "cannot sync audit log " + dir + ": " + e.getMessage(), e);
     }
     return () -> {
       try {
+        BackgroundFrameWriter.await(written);
         segmentChannel.force(false);
       } catch (java.nio.channels.ClosedChannelException e) {
         // rolled over or closed, and forced when it was
       } catch (IOException e) {
-        throw new AuditLogException(AuditLogException.Kind.IO, "cannot sync audit log", e);
+        throw new AuditLogException(
+            AuditLogException.Kind.IO, "cannot sync audit log " + dir + ": " + e.getMessage(), e);
       }
     };
   }
 
-  /** Writes a checkpoint of everything appended so far, then evolves the key. */
+  /**
+   * Writes a checkpoint of everything appended so far and evolves the key, erasing the one that
+   * MACed it. The checkpoint is durable, and the evolved key stored, once the next {@link #sync()}
+   * returns or the buffer it is in fills up: the background writer does both, in that order,
+   * without holding up appends.
+   */
   public Checkpoint checkpoint(long timestampMillis) {
+    frames.checkHealthy();
     Checkpoint unsigned =
         new Checkpoint(tree.size(), tree.root(), key.index(), timestampMillis, new byte[32]);
     Checkpoint signed =
@@ -191,11 +210,39 @@ public final class AuditLogWriter implements AutoCloseable {
           LogFrames.encode(
               LogFrames.CHECKPOINT_SIGNATURE, CheckpointSignatures.sign(signed, signer)));
     }
-    sync();
     lastCheckpoint = signed;
     recordsSinceCheckpoint = 0;
-    evolveAndStore();
+    key.evolve();
+    frames.afterWrite(new KeySave(channel, key.index(), key.copyForSealing()));
     return signed;
+  }
+
+  /** Once a checkpoint is written: forces it, then stores the key that follows it. */
+  private final class KeySave implements BackgroundFrameWriter.Step {
+    private final FileChannel segmentChannel;
+    private final long index;
+    private final byte[] sealed;
+
+    KeySave(FileChannel segmentChannel, long index, byte[] sealed) {
+      this.segmentChannel = segmentChannel;
+      this.index = index;
+      this.sealed = sealed;
+    }
+
+    @Override
+    public void run() throws IOException {
+      try {
+        segmentChannel.force(false);
+        keyStore.store(index, sealed);
+      } finally {
+        discard();
+      }
+    }
+
+    @Override
+    public void discard() {
+      Arrays.fill(sealed, (byte) 0);
+    }
   }
 
   private void evolveAndStore() {
@@ -255,6 +302,7 @@ public final class AuditLogWriter implements AutoCloseable {
 
   /** Writes a frame; returns its offset in its segment. */
   private long write(byte[] frame) {
+    frames.checkHealthy();
     try {
       if (segmentLength > 0 && segmentLength + frame.length > segmentBytes) {
         flushBuffer();
@@ -272,36 +320,44 @@ public final class AuditLogWriter implements AutoCloseable {
         segmentLength = 0;
       }
       long offset = segmentLength;
+      ByteBuffer buffer = frames.buffer();
       if (frame.length > buffer.capacity()) {
         flushBuffer();
-      } else if (frame.length > buffer.remaining()) {
-        submitBuffer();
-      }
-      if (frame.length > buffer.capacity()) {
         writeFully(ByteBuffer.wrap(frame));
       } else {
-        buffer.put(frame);
+        if (frame.length > buffer.remaining()) {
+          frames.submit(channel);
+        }
+        frames.buffer().put(frame);
       }
       segmentLength += frame.length;
       return offset;
     } catch (IOException e) {
-      throw new AuditLogException(AuditLogException.Kind.IO, "cannot append to audit log", e);
+      throw new AuditLogException(
+          AuditLogException.Kind.IO,
+          "cannot append to audit log " + dir + ": " + e.getMessage(),
+          e);
     }
   }
 
   /** Frames a record straight into the write buffer (the hot path: no intermediate copy). */
   private long writeRecord(byte[] record) {
     int frameLength = 9 + record.length;
-    if (frameLength > buffer.capacity()
+    if (frameLength > BackgroundFrameWriter.capacity()
         || (segmentLength > 0 && segmentLength + frameLength > segmentBytes)) {
       return write(LogFrames.encode(LogFrames.RECORD, record));
     }
+    ByteBuffer buffer = frames.buffer();
     try {
       if (frameLength > buffer.remaining()) {
-        submitBuffer();
+        frames.submit(channel);
+        buffer = frames.buffer();
       }
     } catch (IOException e) {
-      throw new AuditLogException(AuditLogException.Kind.IO, "cannot append to audit log", e);
+      throw new AuditLogException(
+          AuditLogException.Kind.IO,
+          "cannot append to audit log " + dir + ": " + e.getMessage(),
+          e);
     }
     crc.reset();
     crc.update(LogFrames.RECORD);
@@ -319,7 +375,10 @@ public final class AuditLogWriter implements AutoCloseable {
       }
       indexBuffer.putLong(offset);
     } catch (IOException e) {
-      throw new AuditLogException(AuditLogException.Kind.IO, "cannot write audit log index", e);
+      throw new AuditLogException(
+          AuditLogException.Kind.IO,
+          "cannot write audit log index " + dir + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -334,56 +393,7 @@ public final class AuditLogWriter implements AutoCloseable {
 
   /** Writes the buffer here and now, after any background write. */
   private void flushBuffer() throws IOException {
-    awaitPending();
-    buffer.flip();
-    writeFully(buffer);
-    buffer.clear();
-  }
-
-  /** Hands the full buffer to the background writer and continues in the other one. */
-  private void submitBuffer() throws IOException {
-    awaitPending();
-    if (io == null) {
-      io =
-          java.util.concurrent.Executors.newSingleThreadExecutor(
-              r -> {
-                Thread t = new Thread(r, "audit-log-writer");
-                t.setDaemon(true);
-                return t;
-              });
-    }
-    ByteBuffer full = buffer;
-    FileChannel target = channel;
-    full.flip();
-    pending =
-        io.submit(
-            () -> {
-              while (full.hasRemaining()) {
-                target.write(full);
-              }
-              full.clear();
-              return null;
-            });
-    buffer = spare;
-    spare = full;
-  }
-
-  private void awaitPending() throws IOException {
-    if (pending == null) {
-      return;
-    }
-    try {
-      pending.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted waiting for an audit log write");
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof IOException io
-          ? io
-          : new IOException("audit log write failed", e.getCause());
-    } finally {
-      pending = null;
-    }
+    frames.writeNow(channel);
   }
 
   private void writeFully(ByteBuffer data) throws IOException {
@@ -392,22 +402,34 @@ public final class AuditLogWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes and forces what is left and closes the files. A writer stopped by a failed write only
+   * releases its files: what it could not write is not acknowledged, and reopening recovers.
+   */
   @Override
   public void close() {
     try {
       if (channel != null && channel.isOpen()) {
-        flushBuffer();
-        flushIndex();
-        channel.force(true);
-        channel.close();
-        index.close();
+        try {
+          if (!frames.failed()) {
+            flushBuffer();
+            flushIndex();
+            channel.force(true);
+          } else {
+            frames.awaitPending();
+          }
+        } finally {
+          channel.close();
+          index.close();
+        }
       }
     } catch (IOException e) {
-      throw new AuditLogException(AuditLogException.Kind.IO, "cannot close audit log", e);
-    } finally {
-      if (io != null) {
-        io.shutdown();
+      if (!frames.failed()) {
+        throw new AuditLogException(
+            AuditLogException.Kind.IO, "cannot close audit log " + dir + ": " + e.getMessage(), e);
       }
+    } finally {
+      frames.close();
       key.close();
     }
   }

@@ -164,7 +164,8 @@ public final class MerkleTree {
    * {@code base} are gone except the few frontier nodes kept in {@code kept}.
    */
   static final class HashArray {
-    private static final int CHUNK = 1 << 15; // hashes per chunk (1 MiB)
+    // 256 KiB a chunk: under half of G1's smallest region, so chunks are not humongous objects.
+    private static final int CHUNK = 1 << 13;
     private final List<byte[]> chunks = new ArrayList<>();
     private final java.util.Map<Long, byte[]> kept = new java.util.HashMap<>();
     private long base;

@@ -392,6 +392,54 @@ class AuditLogTest {
     assertEquals(6, report.checkpoints());
   }
 
+  /**
+   * A key store that fails after a durable checkpoint stops the writer (nothing more is written
+   * behind an unknown state) until the log is reopened, which catches the stored key up.
+   */
+  @Test
+  void failedKeyStoreStopsTheWriterUntilTheLogIsReopened() {
+    boolean[] storeFails = {false};
+    AuditLogWriter.KeyStore flaky =
+        (index, key) -> {
+          if (storeFails[0]) {
+            throw new IllegalStateException("key store unavailable");
+          }
+          storedIndexes.add(index);
+          storedKeys.add(key.clone());
+        };
+    AuditLogWriter w = AuditLogWriter.open(dir, EvolvingKey.fromInitial(k0, 0), flaky, 1 << 20);
+    for (int i = 0; i < 10; i++) {
+      w.append(record(i));
+    }
+    w.checkpoint(1_000);
+    w.sync();
+    storeFails[0] = true;
+    for (int i = 10; i < 20; i++) {
+      w.append(record(i));
+    }
+    w.checkpoint(2_000);
+    AuditLogException failed = assertThrows(AuditLogException.class, w::sync);
+    assertTrue(failed.getMessage().contains("key store unavailable"), failed.getMessage());
+    assertTrue(w.failed());
+    AuditLogException refused = assertThrows(AuditLogException.class, () -> w.append(record(20)));
+    assertTrue(refused.getMessage().contains("reopen it to recover"), refused.getMessage());
+    w.close();
+    assertEquals(List.of(1L), storedIndexes);
+
+    storeFails[0] = false;
+    try (AuditLogWriter reopened =
+        AuditLogWriter.open(dir, EvolvingKey.adopt(storedKeys.get(0).clone(), 1), flaky, 1 << 20)) {
+      assertEquals(20, reopened.size());
+      reopened.append(record(20));
+      reopened.checkpoint(3_000);
+    }
+    assertEquals(List.of(1L, 2L, 3L), storedIndexes);
+    AuditLogVerifier.Report report = verify(Optional.empty());
+    assertTrue(report.ok(), report.problem().orElse(""));
+    assertEquals(21, report.records());
+    assertEquals(3, report.checkpoints());
+  }
+
   @Test
   void wrongKeyIsRefusedOnOpen() {
     writeLog(1 << 20);

@@ -63,17 +63,18 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
       if (lastVerified == null || !lastVerified.plus(verifyInterval).isAfter(Instant.now())) {
         verify(log, open, previous, status, generation);
       }
-      open.writer.lastCheckpoint().ifPresent(c -> publish(c, status));
-      status.setTreeSize(open.writer.size());
+      AuditLogs.Head head = logs.head(open);
+      head.lastCheckpoint().ifPresent(c -> publish(c, status));
+      status.setTreeSize(head.size());
       status.setCheckpointPublicKey(open.publicKey);
-      status.setRootHash(HexFormat.of().formatHex(open.writer.tree().root()));
+      status.setRootHash(HexFormat.of().formatHex(head.root()));
       status.setConditions(
           Conditions.set(
               status.getConditions(),
               Conditions.READY,
               true,
               "Recording",
-              "log open at " + open.dir + " with " + open.writer.size() + " records",
+              "log open at " + open.dir + " with " + head.size() + " records",
               generation));
     } catch (RuntimeException e) {
       String reason = e instanceof ChainProblem p ? p.reason() : "LogUnavailable";
@@ -101,9 +102,7 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
     byte[] k0 = keys.initial(log);
     AuditLogVerifier.Report report;
     try {
-      synchronized (logs) {
-        report = AuditLogVerifier.verify(open.dir, k0, head);
-      }
+      report = logs.verify(open, k0, head);
     } finally {
       Arrays.fill(k0, (byte) 0);
     }

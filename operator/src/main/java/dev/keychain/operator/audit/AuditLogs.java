@@ -1,6 +1,7 @@
 package dev.keychain.operator.audit;
 
 import dev.keychain.core.audit.AuditEvent;
+import dev.keychain.core.audit.AuditLogVerifier;
 import dev.keychain.core.audit.AuditLogWriter;
 import dev.keychain.core.audit.AuditSink;
 import dev.keychain.core.audit.Checkpoint;
@@ -77,6 +78,14 @@ public class AuditLogs implements AuditSink {
   /** Opens (recovering) or refreshes the log of {@code log}. */
   synchronized OpenLog ensureOpen(AuditLog log) {
     OpenLog existing = open.get(id(log));
+    if (existing != null && existing.writer.failed()) {
+      // A failed write stopped it; reopening cuts a torn tail and catches the key up.
+      LOG.warnf("audit log %s stopped after a failed write; reopening it", id(log));
+      open.remove(id(log));
+      dirty.remove(id(log));
+      existing.writer.close();
+      existing = null;
+    }
     if (existing != null) {
       OpenLog refreshed = new OpenLog(log, existing.writer, existing.dir, existing.publicKey);
       refreshed.lastCheckpoint = existing.lastCheckpoint;
@@ -107,6 +116,7 @@ public class AuditLogs implements AuditSink {
       return Optional.empty();
     }
     Checkpoint c = l.writer.checkpoint(System.currentTimeMillis());
+    l.writer.sync(); // published in status only once durable
     l.lastCheckpoint = Instant.now();
     Integer retain = log.getSpec().getRetainSegments();
     if (retain != null) {
@@ -116,6 +126,20 @@ public class AuditLogs implements AuditSink {
       }
     }
     return Optional.of(c);
+  }
+
+  /** What the status shows of an open log, read consistently with the appenders. */
+  record Head(long size, byte[] root, Optional<Checkpoint> lastCheckpoint) {}
+
+  synchronized Head head(OpenLog l) {
+    l.writer.sync();
+    return new Head(l.writer.size(), l.writer.tree().root(), l.writer.lastCheckpoint());
+  }
+
+  /** Verifies the whole log on disk with everything appended so far written and durable. */
+  synchronized AuditLogVerifier.Report verify(OpenLog l, byte[] k0, Optional<Checkpoint> head) {
+    l.writer.sync();
+    return AuditLogVerifier.verify(l.dir, k0, head);
   }
 
   synchronized void close(AuditLog log) {
