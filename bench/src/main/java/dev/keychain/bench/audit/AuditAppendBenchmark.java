@@ -114,7 +114,7 @@ public class AuditAppendBenchmark {
   public long logAppend() {
     long index = writer.append(next());
     if (writer.recordsSinceCheckpoint() == 1000) {
-      writer.checkpoint(index);
+      writer.appendCheckpoint(index);
     }
     return index;
   }

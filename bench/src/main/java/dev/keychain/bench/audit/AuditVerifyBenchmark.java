@@ -58,7 +58,7 @@ public class AuditVerifyBenchmark {
         sk.append(r);
         mt.append(r);
         if ((i + 1) % 1000 == 0) {
-          w.checkpoint(i);
+          w.appendCheckpoint(i);
         }
       }
     }

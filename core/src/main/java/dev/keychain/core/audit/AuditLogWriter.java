@@ -21,10 +21,12 @@ import java.util.Optional;
  * durable; if the process dies in between, {@link #open} sees the checkpoint made with the saved
  * key and evolves it then.
  *
- * <p>Frames are written by a background thread ({@link BackgroundFrameWriter}); a checkpoint
- * evolves the key in memory at once (K_i is erased before {@link #checkpoint} returns) and leaves
- * forcing the checkpoint and storing K_{i+1} to that thread, so appenders do not wait for either.
- * Not thread-safe, except for running the step {@link #flush} returns.
+ * <p>The work is split over two threads so that hashing records and writing them overlap: the
+ * appender frames each record into a buffer and hashes its leaf; a background thread ({@link
+ * BackgroundFrameWriter}) then, buffer by buffer, adds the leaves to the tree (the inner nodes),
+ * fills in the checkpoints reserved in the buffer (root, MAC with K_i, then K_i erased), writes it,
+ * forces it if it holds a checkpoint and stores the evolved key. {@link #sync()} waits for all of
+ * it. Not thread-safe (callers serialise), except for running the step {@link #flush} returns.
  */
 public final class AuditLogWriter implements AutoCloseable {
   /** Where the current (sealed) key is kept between runs, e.g. a Secret or a file. */
@@ -33,25 +35,32 @@ public final class AuditLogWriter implements AutoCloseable {
     void store(long index, byte[] key);
   }
 
+  private static final int CHECKPOINT_FRAME = 9 + CheckpointCodec.SIZE;
+  private static final int SIGNATURE_FRAME = 9 + CheckpointSignatures.SIGNATURE_BYTES;
+
   private final Path dir;
   private final long segmentBytes;
   private final KeyStore keyStore;
-  private final MerkleTree tree;
-  // Every direct use of the channel first waits for the background write, so the file always
-  // receives the frames in order. A record is acknowledged only by flush()'s step (which waits
-  // for that write) and its force, so buffering loses nothing that was acknowledged.
+  // Appender side. Every direct use of the channel first waits for the background write, so the
+  // file always receives the frames in order. A record is acknowledged only by flush()'s step
+  // (which waits for that write) and its force, so buffering loses nothing that was acknowledged.
   private final BackgroundFrameWriter frames;
+  private Batch batch = new Batch();
   private final ByteBuffer indexBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
   private final java.security.MessageDigest leafDigest = MerkleHashes.newSha256();
-  private EvolvingKey key;
-  private org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters signer;
   private FileChannel channel;
   private FileChannel index;
   private int segment;
   private long segmentLength;
-  private Checkpoint lastCheckpoint;
+  private long appended;
   private long recordsSinceCheckpoint;
+  // Background side: used by whichever thread runs a batch, one batch at a time and in order
+  // (the appender's thread only after waiting for the background one).
+  private final MerkleTree tree;
+  private final EvolvingKey key;
+  private org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters signer;
+  private volatile Checkpoint lastCheckpoint; // published once durable
 
   private AuditLogWriter(
       Path dir, long segmentBytes, KeyStore keyStore, MerkleTree tree, EvolvingKey key) {
@@ -60,6 +69,7 @@ public final class AuditLogWriter implements AutoCloseable {
     this.keyStore = keyStore;
     this.tree = tree;
     this.key = key;
+    this.appended = tree.size();
     this.frames = new BackgroundFrameWriter(dir.toString());
   }
 
@@ -125,10 +135,12 @@ public final class AuditLogWriter implements AutoCloseable {
     return this;
   }
 
+  /** How many records the log holds, including those appended but not yet written. */
   public long size() {
-    return tree.size();
+    return appended;
   }
 
+  /** The last checkpoint that is durable (with its evolved key stored). */
   public Optional<Checkpoint> lastCheckpoint() {
     return Optional.ofNullable(lastCheckpoint);
   }
@@ -147,8 +159,10 @@ public final class AuditLogWriter implements AutoCloseable {
     frames.checkHealthy();
     long offset = writeRecord(record);
     addIndexEntry(offset);
+    // After the frame: a full buffer was handed over with its own batch before this frame.
+    batch.addLeaf(MerkleHashes.leaf(leafDigest, record));
     recordsSinceCheckpoint++;
-    return tree.appendLeafHash(MerkleHashes.leaf(leafDigest, record));
+    return appended++;
   }
 
   /** Makes every appended record durable (acknowledged). */
@@ -169,7 +183,8 @@ public final class AuditLogWriter implements AutoCloseable {
     java.util.concurrent.Future<?> written;
     try {
       flushIndex();
-      written = frames.buffer().position() > 0 ? frames.submit(segmentChannel) : frames.pending();
+      written =
+          frames.buffer().position() > 0 || !batch.isEmpty() ? submitBuffer() : frames.pending();
     } catch (IOException e) {
       throw new AuditLogException(
           AuditLogException.Kind.IO, "cannot sync audit log " + dir + ": " + e.getMessage(), e);
@@ -188,61 +203,40 @@ public final class AuditLogWriter implements AutoCloseable {
   }
 
   /**
-   * Writes a checkpoint of everything appended so far and evolves the key, erasing the one that
-   * MACed it. The checkpoint is durable, and the evolved key stored, once the next {@link #sync()}
-   * returns or the buffer it is in fills up: the background writer does both, in that order,
-   * without holding up appends.
+   * Appends a checkpoint of everything appended so far, without waiting for it: the background
+   * writer computes the root, MACs it with K_i, erases K_i, writes and forces the checkpoint and
+   * then stores K_{i+1}. It is durable once the next {@link #sync()} returns (or the buffer it is
+   * in fills up), and then shows in {@link #lastCheckpoint()}.
    */
-  public Checkpoint checkpoint(long timestampMillis) {
+  public void appendCheckpoint(long timestampMillis) {
     frames.checkHealthy();
-    Checkpoint unsigned =
-        new Checkpoint(tree.size(), tree.root(), key.index(), timestampMillis, new byte[32]);
-    Checkpoint signed =
-        new Checkpoint(
-            unsigned.treeSize(),
-            unsigned.root(),
-            unsigned.keyIndex(),
-            timestampMillis,
-            key.mac(unsigned.macInput()));
-    write(LogFrames.encode(LogFrames.CHECKPOINT, CheckpointCodec.encode(signed)));
-    if (signer != null) {
-      write(
-          LogFrames.encode(
-              LogFrames.CHECKPOINT_SIGNATURE, CheckpointSignatures.sign(signed, signer)));
+    int length = CHECKPOINT_FRAME + (signer != null ? SIGNATURE_FRAME : 0);
+    try {
+      startNewSegmentIfFull(length);
+      ByteBuffer buffer = frames.buffer();
+      if (length > buffer.remaining()) {
+        submitBuffer();
+        buffer = frames.buffer();
+      }
+      // Reserved here, in order with the records; filled in by the batch before it is written.
+      int offset = buffer.position();
+      buffer.position(offset + length);
+      batch.addCheckpoint(offset, timestampMillis, channel);
+      segmentLength += length;
+      recordsSinceCheckpoint = 0;
+    } catch (IOException e) {
+      throw new AuditLogException(
+          AuditLogException.Kind.IO,
+          "cannot append to audit log " + dir + ": " + e.getMessage(),
+          e);
     }
-    lastCheckpoint = signed;
-    recordsSinceCheckpoint = 0;
-    key.evolve();
-    frames.afterWrite(new KeySave(channel, key.index(), key.copyForSealing()));
-    return signed;
   }
 
-  /** Once a checkpoint is written: forces it, then stores the key that follows it. */
-  private final class KeySave implements BackgroundFrameWriter.Step {
-    private final FileChannel segmentChannel;
-    private final long index;
-    private final byte[] sealed;
-
-    KeySave(FileChannel segmentChannel, long index, byte[] sealed) {
-      this.segmentChannel = segmentChannel;
-      this.index = index;
-      this.sealed = sealed;
-    }
-
-    @Override
-    public void run() throws IOException {
-      try {
-        segmentChannel.force(false);
-        keyStore.store(index, sealed);
-      } finally {
-        discard();
-      }
-    }
-
-    @Override
-    public void discard() {
-      Arrays.fill(sealed, (byte) 0);
-    }
+  /** Writes a checkpoint of everything appended so far and returns it once durable. */
+  public Checkpoint checkpoint(long timestampMillis) {
+    appendCheckpoint(timestampMillis);
+    sync();
+    return lastCheckpoint;
   }
 
   private void evolveAndStore() {
@@ -252,6 +246,97 @@ public final class AuditLogWriter implements AutoCloseable {
       keyStore.store(key.index(), copy);
     } finally {
       Arrays.fill(copy, (byte) 0);
+    }
+  }
+
+  /**
+   * The records and checkpoints of one buffer, for the background side: the leaves become tree
+   * nodes and the reserved checkpoints are computed, all before the buffer is written; once it is
+   * written, the checkpoints are forced and the evolved keys stored.
+   */
+  private final class Batch implements BackgroundFrameWriter.Job {
+    private byte[] leaves = new byte[MerkleHashes.SIZE * 1024];
+    private int leafCount;
+    private final List<long[]> reserved =
+        new java.util.ArrayList<>(); // {leaves before, offset, ts}
+    private FileChannel checkpointChannel;
+    private final List<byte[]> evolvedKeys = new java.util.ArrayList<>();
+    private final List<Long> evolvedIndexes = new java.util.ArrayList<>();
+    private Checkpoint made;
+
+    boolean isEmpty() {
+      return leafCount == 0 && reserved.isEmpty();
+    }
+
+    void addLeaf(byte[] hash) {
+      if ((leafCount + 1) * MerkleHashes.SIZE > leaves.length) {
+        leaves = Arrays.copyOf(leaves, leaves.length * 2);
+      }
+      System.arraycopy(hash, 0, leaves, leafCount * MerkleHashes.SIZE, MerkleHashes.SIZE);
+      leafCount++;
+    }
+
+    void addCheckpoint(int offset, long timestampMillis, FileChannel segmentChannel) {
+      reserved.add(new long[] {leafCount, offset, timestampMillis});
+      checkpointChannel = segmentChannel;
+    }
+
+    @Override
+    public void prepare(ByteBuffer buffer) {
+      int next = 0;
+      for (long[] r : reserved) {
+        for (; next < r[0]; next++) {
+          tree.appendLeafHash(leaves, next * MerkleHashes.SIZE);
+        }
+        fillCheckpoint(buffer, (int) r[1], r[2]);
+      }
+      for (; next < leafCount; next++) {
+        tree.appendLeafHash(leaves, next * MerkleHashes.SIZE);
+      }
+    }
+
+    private void fillCheckpoint(ByteBuffer buffer, int offset, long timestampMillis) {
+      Checkpoint unsigned =
+          new Checkpoint(tree.size(), tree.root(), key.index(), timestampMillis, new byte[32]);
+      Checkpoint signed =
+          new Checkpoint(
+              unsigned.treeSize(),
+              unsigned.root(),
+              unsigned.keyIndex(),
+              timestampMillis,
+              key.mac(unsigned.macInput()));
+      buffer.put(offset, LogFrames.encode(LogFrames.CHECKPOINT, CheckpointCodec.encode(signed)));
+      if (signer != null) {
+        buffer.put(
+            offset + CHECKPOINT_FRAME,
+            LogFrames.encode(
+                LogFrames.CHECKPOINT_SIGNATURE, CheckpointSignatures.sign(signed, signer)));
+      }
+      key.evolve();
+      evolvedIndexes.add(key.index());
+      evolvedKeys.add(key.copyForSealing());
+      made = signed;
+    }
+
+    @Override
+    public void complete() throws IOException {
+      if (made == null) {
+        return;
+      }
+      try {
+        checkpointChannel.force(false);
+        for (int i = 0; i < evolvedKeys.size(); i++) {
+          keyStore.store(evolvedIndexes.get(i), evolvedKeys.get(i));
+        }
+        lastCheckpoint = made;
+      } finally {
+        discard();
+      }
+    }
+
+    @Override
+    public void discard() {
+      evolvedKeys.forEach(k -> Arrays.fill(k, (byte) 0));
     }
   }
 
@@ -295,42 +380,58 @@ public final class AuditLogWriter implements AutoCloseable {
     }
   }
 
-  /** The Merkle tree over the records (for proofs). */
+  /** The Merkle tree over every appended record (for proofs); waits for the background writer. */
   public MerkleTree tree() {
+    sync();
     return tree;
   }
 
-  /** Writes a frame; returns its offset in its segment. */
-  private long write(byte[] frame) {
-    frames.checkHealthy();
+  /** Closes the segment and starts the next one if {@code length} more bytes would not fit. */
+  private void startNewSegmentIfFull(long length) throws IOException {
+    if (segmentLength == 0 || segmentLength + length <= segmentBytes) {
+      return;
+    }
+    flushBuffer();
+    flushIndex();
+    channel.force(true);
+    channel.close();
+    index.close();
+    segment++;
+    channel =
+        FileChannel.open(
+            LogFrames.segment(dir, segment),
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
+    index = SegmentIndex.create(dir, segment, appended);
+    segmentLength = 0;
+  }
+
+  /** Frames a record straight into the write buffer (no intermediate copy); returns its offset. */
+  private long writeRecord(byte[] record) {
+    int frameLength = 9 + record.length;
     try {
-      if (segmentLength > 0 && segmentLength + frame.length > segmentBytes) {
-        flushBuffer();
-        flushIndex();
-        channel.force(true);
-        channel.close();
-        index.close();
-        segment++;
-        channel =
-            FileChannel.open(
-                LogFrames.segment(dir, segment),
-                StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE);
-        index = SegmentIndex.create(dir, segment, tree.size());
-        segmentLength = 0;
-      }
+      startNewSegmentIfFull(frameLength);
       long offset = segmentLength;
-      ByteBuffer buffer = frames.buffer();
-      if (frame.length > buffer.capacity()) {
+      if (frameLength > BackgroundFrameWriter.capacity()) {
+        // Larger than a buffer: written directly, after everything before it.
         flushBuffer();
-        writeFully(ByteBuffer.wrap(frame));
-      } else {
-        if (frame.length > buffer.remaining()) {
-          frames.submit(channel);
+        ByteBuffer frame = ByteBuffer.wrap(LogFrames.encode(LogFrames.RECORD, record));
+        while (frame.hasRemaining()) {
+          channel.write(frame);
         }
-        frames.buffer().put(frame);
+      } else {
+        ByteBuffer buffer = frames.buffer();
+        if (frameLength > buffer.remaining()) {
+          submitBuffer();
+          buffer = frames.buffer();
+        }
+        crc.reset();
+        crc.update(LogFrames.RECORD);
+        crc.update(record);
+        buffer.putInt(record.length).put(LogFrames.RECORD).put(record);
+        buffer.putInt((int) crc.getValue());
       }
-      segmentLength += frame.length;
+      segmentLength += frameLength;
       return offset;
     } catch (IOException e) {
       throw new AuditLogException(
@@ -338,34 +439,6 @@ public final class AuditLogWriter implements AutoCloseable {
           "cannot append to audit log " + dir + ": " + e.getMessage(),
           e);
     }
-  }
-
-  /** Frames a record straight into the write buffer (the hot path: no intermediate copy). */
-  private long writeRecord(byte[] record) {
-    int frameLength = 9 + record.length;
-    if (frameLength > BackgroundFrameWriter.capacity()
-        || (segmentLength > 0 && segmentLength + frameLength > segmentBytes)) {
-      return write(LogFrames.encode(LogFrames.RECORD, record));
-    }
-    ByteBuffer buffer = frames.buffer();
-    try {
-      if (frameLength > buffer.remaining()) {
-        frames.submit(channel);
-        buffer = frames.buffer();
-      }
-    } catch (IOException e) {
-      throw new AuditLogException(
-          AuditLogException.Kind.IO,
-          "cannot append to audit log " + dir + ": " + e.getMessage(),
-          e);
-    }
-    crc.reset();
-    crc.update(LogFrames.RECORD);
-    crc.update(record);
-    buffer.putInt(record.length).put(LogFrames.RECORD).put(record).putInt((int) crc.getValue());
-    long offset = segmentLength;
-    segmentLength += frameLength;
-    return offset;
   }
 
   private void addIndexEntry(long offset) {
@@ -391,15 +464,17 @@ public final class AuditLogWriter implements AutoCloseable {
     indexBuffer.clear();
   }
 
-  /** Writes the buffer here and now, after any background write. */
-  private void flushBuffer() throws IOException {
-    frames.writeNow(channel);
+  /** Hands the buffer and its batch to the background thread; continues with new ones. */
+  private java.util.concurrent.Future<?> submitBuffer() throws IOException {
+    java.util.concurrent.Future<?> task = frames.submit(channel, batch);
+    batch = new Batch();
+    return task;
   }
 
-  private void writeFully(ByteBuffer data) throws IOException {
-    while (data.hasRemaining()) {
-      channel.write(data);
-    }
+  /** Writes the buffer and runs its batch here and now, after any background write. */
+  private void flushBuffer() throws IOException {
+    frames.writeNow(channel, batch);
+    batch = new Batch();
   }
 
   /**

@@ -10,24 +10,29 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Two frame buffers: the appender fills one while a background thread writes the other to its
- * segment, followed by the steps that must wait for those bytes (forcing a checkpoint, storing the
- * evolved key). Copying into new page-cache pages costs about half as much as hashing the record,
- * so the two run on separate cores; buffers are large because waking the writer is itself costly (a
- * cross-CPU wake-up, about 10 us on a virtual machine). One thread writes everything, so the file
- * receives the frames and the key store its keys in order.
+ * Two frame buffers: the appender fills one while a background thread finishes the other (its
+ * {@link Job}: the tree's inner nodes, the checkpoints reserved in it), writes it to its segment
+ * and then does what must wait for those bytes (forcing a checkpoint, storing the evolved key).
+ * Copying into new page-cache pages and the inner nodes cost about two thirds of hashing the
+ * records, so the two threads run on separate cores. Buffers are large because handing one over
+ * wakes the other thread, itself costly (a cross-CPU wake-up, 10-20 us on a virtual machine). One
+ * thread does it all, so the file receives the frames, and the key store its keys, in order.
  *
- * <p>A failed write or step leaves the segment in an unknown state, so it stops this writer for
+ * <p>A failed write or job leaves the segment in an unknown state, so it stops this writer for
  * good: every later use throws, and reopening the log (which cuts a torn tail and catches the key
  * up) recovers.
  */
 final class BackgroundFrameWriter implements AutoCloseable {
-  /** What runs on the background thread after a buffer is written. */
-  interface Step {
-    void run() throws IOException;
+  /** What goes with a buffer. */
+  interface Job {
+    /** Before the buffer is written: may fill in bytes reserved in it (absolute puts only). */
+    void prepare(ByteBuffer buffer) throws IOException;
 
-    /** Called instead of {@link #run} when the write before it failed. */
-    default void discard() {}
+    /** Once the buffer is written. */
+    void complete() throws IOException;
+
+    /** Instead of {@link #complete} when something failed. */
+    void discard();
   }
 
   private static final int BUFFER_BYTES = 1024 * 1024;
@@ -35,7 +40,6 @@ final class BackgroundFrameWriter implements AutoCloseable {
   private ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
   private ByteBuffer spare = ByteBuffer.allocateDirect(BUFFER_BYTES);
   private ExecutorService thread;
-  private java.util.List<Step> steps = new java.util.ArrayList<>();
   private Future<?> pending;
   private volatile Throwable failure;
 
@@ -72,16 +76,11 @@ final class BackgroundFrameWriter implements AutoCloseable {
     return failure != null;
   }
 
-  /** Runs {@code step} once what the buffer holds now is written (in order with other steps). */
-  void afterWrite(Step step) {
-    steps.add(step);
-  }
-
   /**
-   * Hands the buffer to the background thread, which writes it and then runs its steps, and
-   * continues in the other buffer once that one is written. Returns the background task.
+   * Hands the buffer and its job to the background thread and continues in the other buffer once
+   * that one is written. Returns the background task.
    */
-  Future<?> submit(FileChannel target) throws IOException {
+  Future<?> submit(FileChannel target, Job job) throws IOException {
     awaitPending();
     checkHealthy();
     if (thread == null) {
@@ -94,12 +93,11 @@ final class BackgroundFrameWriter implements AutoCloseable {
               });
     }
     ByteBuffer full = buffer;
-    java.util.List<Step> after = takeSteps();
     full.flip();
     pending =
         thread.submit(
             () -> {
-              write(full, target, after);
+              write(full, target, job);
               return null;
             });
     buffer = spare;
@@ -107,43 +105,33 @@ final class BackgroundFrameWriter implements AutoCloseable {
     return pending;
   }
 
-  private java.util.List<Step> takeSteps() {
-    java.util.List<Step> taken = steps;
-    steps = new java.util.ArrayList<>();
-    return taken;
-  }
-
-  /** Writes {@code data} and runs {@code after}; a failure stops this writer. */
-  private void write(ByteBuffer data, FileChannel target, java.util.List<Step> after)
-      throws IOException {
-    int done = 0;
-    try {
-      while (data.hasRemaining()) {
-        target.write(data);
-      }
-      data.clear();
-      for (Step step : after) {
-        done++;
-        step.run();
-      }
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-      after.subList(done, after.size()).forEach(Step::discard);
-      throw e;
-    }
-  }
-
   /** The latest background task, or null when none was submitted since the last wait. */
   Future<?> pending() {
     return pending;
   }
 
-  /** Writes the buffer and runs its steps on the calling thread, after the background write. */
-  void writeNow(FileChannel target) throws IOException {
+  /** Does the buffer's job on the calling thread, after the background one. */
+  void writeNow(FileChannel target, Job job) throws IOException {
     awaitPending();
     checkHealthy();
     buffer.flip();
-    write(buffer, target, takeSteps());
+    write(buffer, target, job);
+  }
+
+  /** Prepares, writes and completes; a failure stops this writer. */
+  private void write(ByteBuffer data, FileChannel target, Job job) throws IOException {
+    try {
+      job.prepare(data);
+      while (data.hasRemaining()) {
+        target.write(data);
+      }
+      data.clear();
+      job.complete();
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      job.discard();
+      throw e;
+    }
   }
 
   /** Waits for the background task (appender's thread only). */
@@ -175,13 +163,9 @@ final class BackgroundFrameWriter implements AutoCloseable {
     }
   }
 
-  /**
-   * Stops the background thread once its work is done (the caller waited for it); steps never run
-   * are discarded.
-   */
+  /** Stops the background thread once its work is done (the caller waited for it). */
   @Override
   public void close() {
-    takeSteps().forEach(Step::discard);
     if (thread != null) {
       thread.shutdown();
     }

@@ -26,14 +26,23 @@ public final class MerkleTree {
 
   /** Appends a leaf by its hash (see {@link MerkleHashes#leaf}); returns its index. */
   public long appendLeafHash(byte[] leafHash) {
+    return appendLeafHash(leafHash, 0);
+  }
+
+  /** Appends the leaf whose hash is at {@code offset} of {@code hashes}; returns its index. */
+  public long appendLeafHash(byte[] hashes, int offset) {
     long index = size();
-    levels.get(0).add(leafHash);
-    byte[] carry = leafHash;
+    levels.get(0).add(hashes, offset);
     long position = index;
+    byte[] carry = null;
     for (int level = 0; (position & 1) == 1; level++) {
       appendDigest.update((byte) 0x01);
       levels.get(level).feed(appendDigest, position - 1);
-      appendDigest.update(carry);
+      if (carry == null) {
+        appendDigest.update(hashes, offset, MerkleHashes.SIZE);
+      } else {
+        appendDigest.update(carry);
+      }
       carry = appendDigest.digest();
       if (levels.size() == level + 1) {
         levels.add(new HashArray());
@@ -172,12 +181,16 @@ public final class MerkleTree {
     private long size;
 
     void add(byte[] hash) {
+      add(hash, 0);
+    }
+
+    void add(byte[] hashes, int from) {
       long local = size - base;
       int offset = (int) (local % CHUNK) * MerkleHashes.SIZE;
       if (offset == 0) {
         chunks.add(new byte[CHUNK * MerkleHashes.SIZE]);
       }
-      System.arraycopy(hash, 0, chunks.get(chunks.size() - 1), offset, MerkleHashes.SIZE);
+      System.arraycopy(hashes, from, chunks.get(chunks.size() - 1), offset, MerkleHashes.SIZE);
       size++;
     }
 

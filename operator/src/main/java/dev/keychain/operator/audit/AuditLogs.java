@@ -115,8 +115,7 @@ public class AuditLogs implements AuditSink {
     if (l == null || l.writer.recordsSinceCheckpoint() == 0) {
       return Optional.empty();
     }
-    Checkpoint c = l.writer.checkpoint(System.currentTimeMillis());
-    l.writer.sync(); // published in status only once durable
+    Checkpoint c = l.writer.checkpoint(System.currentTimeMillis()); // returns once durable
     l.lastCheckpoint = Instant.now();
     Integer retain = log.getSpec().getRetainSegments();
     if (retain != null) {
@@ -184,7 +183,8 @@ public class AuditLogs implements AuditSink {
           dirty.add(id(l.spec));
           appended = true;
           if (l.writer.recordsSinceCheckpoint() >= l.spec.getSpec().getCheckpointEveryRecords()) {
-            l.writer.checkpoint(System.currentTimeMillis());
+            // Made durable with this record by the group commit below.
+            l.writer.appendCheckpoint(System.currentTimeMillis());
             l.lastCheckpoint = Instant.now();
           }
         } catch (RuntimeException e) {
