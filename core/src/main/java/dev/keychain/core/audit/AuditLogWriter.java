@@ -124,7 +124,7 @@ public final class AuditLogWriter implements AutoCloseable {
       writer.index = SegmentIndex.openForAppend(dir, writer.segment, scan);
       return writer;
     } catch (IOException e) {
-      throw new AuditLogException(AuditLogException.Kind.IO, "cannot open audit log in " + dir, e);
+      throw ioFailure("cannot open audit log", dir, e);
     }
   }
 
@@ -186,8 +186,7 @@ public final class AuditLogWriter implements AutoCloseable {
       written =
           frames.buffer().position() > 0 || !batch.isEmpty() ? submitBuffer() : frames.pending();
     } catch (IOException e) {
-      throw new AuditLogException(
-          AuditLogException.Kind.IO, "cannot sync audit log " + dir + ": " + e.getMessage(), e);
+      throw ioFailure("cannot sync audit log", dir, e);
     }
     return () -> {
       try {
@@ -196,8 +195,7 @@ public final class AuditLogWriter implements AutoCloseable {
       } catch (java.nio.channels.ClosedChannelException e) {
         // rolled over or closed, and forced when it was
       } catch (IOException e) {
-        throw new AuditLogException(
-            AuditLogException.Kind.IO, "cannot sync audit log " + dir + ": " + e.getMessage(), e);
+        throw ioFailure("cannot sync audit log", dir, e);
       }
     };
   }
@@ -213,11 +211,7 @@ public final class AuditLogWriter implements AutoCloseable {
     int length = CHECKPOINT_FRAME + (signer != null ? SIGNATURE_FRAME : 0);
     try {
       startNewSegmentIfFull(length);
-      ByteBuffer buffer = frames.buffer();
-      if (length > buffer.remaining()) {
-        submitBuffer();
-        buffer = frames.buffer();
-      }
+      ByteBuffer buffer = bufferWithRoom(length);
       // Reserved here, in order with the records; filled in by the batch before it is written.
       int offset = buffer.position();
       buffer.position(offset + length);
@@ -225,10 +219,7 @@ public final class AuditLogWriter implements AutoCloseable {
       segmentLength += length;
       recordsSinceCheckpoint = 0;
     } catch (IOException e) {
-      throw new AuditLogException(
-          AuditLogException.Kind.IO,
-          "cannot append to audit log " + dir + ": " + e.getMessage(),
-          e);
+      throw ioFailure("cannot append to audit log", dir, e);
     }
   }
 
@@ -376,7 +367,7 @@ public final class AuditLogWriter implements AutoCloseable {
       }
       return drop;
     } catch (IOException e) {
-      throw new AuditLogException(AuditLogException.Kind.IO, "cannot prune audit log " + dir, e);
+      throw ioFailure("cannot prune audit log", dir, e);
     }
   }
 
@@ -420,11 +411,7 @@ public final class AuditLogWriter implements AutoCloseable {
           channel.write(frame);
         }
       } else {
-        ByteBuffer buffer = frames.buffer();
-        if (frameLength > buffer.remaining()) {
-          submitBuffer();
-          buffer = frames.buffer();
-        }
+        ByteBuffer buffer = bufferWithRoom(frameLength);
         crc.reset();
         crc.update(LogFrames.RECORD);
         crc.update(record);
@@ -434,10 +421,7 @@ public final class AuditLogWriter implements AutoCloseable {
       segmentLength += frameLength;
       return offset;
     } catch (IOException e) {
-      throw new AuditLogException(
-          AuditLogException.Kind.IO,
-          "cannot append to audit log " + dir + ": " + e.getMessage(),
-          e);
+      throw ioFailure("cannot append to audit log", dir, e);
     }
   }
 
@@ -448,10 +432,7 @@ public final class AuditLogWriter implements AutoCloseable {
       }
       indexBuffer.putLong(offset);
     } catch (IOException e) {
-      throw new AuditLogException(
-          AuditLogException.Kind.IO,
-          "cannot write audit log index " + dir + ": " + e.getMessage(),
-          e);
+      throw ioFailure("cannot write audit log index", dir, e);
     }
   }
 
@@ -462,6 +443,19 @@ public final class AuditLogWriter implements AutoCloseable {
       index.write(indexBuffer);
     }
     indexBuffer.clear();
+  }
+
+  /** The buffer to fill, handed over first if {@code length} more bytes do not fit. */
+  private ByteBuffer bufferWithRoom(int length) throws IOException {
+    if (length > frames.buffer().remaining()) {
+      submitBuffer();
+    }
+    return frames.buffer();
+  }
+
+  private static AuditLogException ioFailure(String what, Path dir, IOException e) {
+    return new AuditLogException(
+        AuditLogException.Kind.IO, what + " " + dir + ": " + e.getMessage(), e);
   }
 
   /** Hands the buffer and its batch to the background thread; continues with new ones. */
@@ -500,8 +494,7 @@ public final class AuditLogWriter implements AutoCloseable {
       }
     } catch (IOException e) {
       if (!frames.failed()) {
-        throw new AuditLogException(
-            AuditLogException.Kind.IO, "cannot close audit log " + dir + ": " + e.getMessage(), e);
+        throw ioFailure("cannot close audit log", dir, e);
       }
     } finally {
       frames.close();
