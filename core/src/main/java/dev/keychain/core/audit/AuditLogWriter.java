@@ -31,7 +31,11 @@ import java.util.Optional;
 public final class AuditLogWriter implements AutoCloseable {
   /** Where the current (sealed) key is kept between runs, e.g. a Secret or a file. */
   public interface KeyStore {
-    /** Stores K_index; the caller wipes {@code key} afterwards. */
+    /**
+     * Stores K_index; the caller wipes {@code key} afterwards. Called in order, from the log's
+     * background writer thread (or while opening), once the checkpoint MACed with K_{index-1} is
+     * durable.
+     */
     void store(long index, byte[] key);
   }
 
