@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -53,7 +52,7 @@ public final class AuditLogWriter implements AutoCloseable {
   private final ByteBuffer indexBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
   private final java.security.MessageDigest leafDigest = MerkleHashes.newSha256();
-  private FileChannel channel;
+  private SegmentFile channel;
   private FileChannel index;
   private int segment;
   private long segmentLength;
@@ -117,13 +116,9 @@ public final class AuditLogWriter implements AutoCloseable {
       }
       writer.segment = scan.lastSegment();
       Path file = LogFrames.segment(dir, writer.segment);
-      writer.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      if (scan.tornTail() != null) {
-        writer.channel.truncate(scan.validLength());
-        writer.channel.force(true);
-      }
-      writer.segmentLength = writer.channel.size();
-      writer.channel.position(writer.segmentLength);
+      // Cuts a torn tail or padding off.
+      writer.channel = SegmentFile.open(file, false, Files.exists(file) ? scan.validLength() : 0);
+      writer.segmentLength = writer.channel.length();
       SegmentIndex.rebuildStale(dir, scan);
       writer.index = SegmentIndex.openForAppend(dir, writer.segment, scan);
       return writer;
@@ -183,7 +178,7 @@ public final class AuditLogWriter implements AutoCloseable {
    */
   public Runnable flush() {
     frames.checkHealthy();
-    FileChannel segmentChannel = channel;
+    SegmentFile segmentChannel = channel;
     java.util.concurrent.Future<?> written;
     try {
       flushIndex();
@@ -195,7 +190,7 @@ public final class AuditLogWriter implements AutoCloseable {
     return () -> {
       try {
         BackgroundFrameWriter.await(written);
-        segmentChannel.force(false);
+        segmentChannel.force();
       } catch (java.nio.channels.ClosedChannelException e) {
         // rolled over or closed, and forced when it was
       } catch (IOException e) {
@@ -254,7 +249,7 @@ public final class AuditLogWriter implements AutoCloseable {
     private int leafCount;
     private final List<long[]> reserved =
         new java.util.ArrayList<>(); // {leaves before, offset, ts}
-    private FileChannel checkpointChannel;
+    private SegmentFile checkpointChannel;
     private final List<byte[]> evolvedKeys = new java.util.ArrayList<>();
     private final List<Long> evolvedIndexes = new java.util.ArrayList<>();
     private Checkpoint made;
@@ -271,7 +266,7 @@ public final class AuditLogWriter implements AutoCloseable {
       leafCount++;
     }
 
-    void addCheckpoint(int offset, long timestampMillis, FileChannel segmentChannel) {
+    void addCheckpoint(int offset, long timestampMillis, SegmentFile segmentChannel) {
       reserved.add(new long[] {leafCount, offset, timestampMillis});
       checkpointChannel = segmentChannel;
     }
@@ -319,7 +314,7 @@ public final class AuditLogWriter implements AutoCloseable {
         return;
       }
       try {
-        checkpointChannel.force(false);
+        checkpointChannel.force();
         for (int i = 0; i < evolvedKeys.size(); i++) {
           keyStore.store(evolvedIndexes.get(i), evolvedKeys.get(i));
         }
@@ -388,15 +383,10 @@ public final class AuditLogWriter implements AutoCloseable {
     }
     flushBuffer();
     flushIndex();
-    channel.force(true);
-    channel.close();
+    channel.close(); // cuts padding and forces
     index.close();
     segment++;
-    channel =
-        FileChannel.open(
-            LogFrames.segment(dir, segment),
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE);
+    channel = SegmentFile.create(LogFrames.segment(dir, segment));
     index = SegmentIndex.create(dir, segment, appended);
     segmentLength = 0;
   }
@@ -410,10 +400,7 @@ public final class AuditLogWriter implements AutoCloseable {
       if (frameLength > BackgroundFrameWriter.capacity()) {
         // Larger than a buffer: written directly, after everything before it.
         flushBuffer();
-        ByteBuffer frame = ByteBuffer.wrap(LogFrames.encode(LogFrames.RECORD, record));
-        while (frame.hasRemaining()) {
-          channel.write(frame);
-        }
+        channel.append(ByteBuffer.wrap(LogFrames.encode(LogFrames.RECORD, record)));
       } else {
         ByteBuffer buffer = bufferWithRoom(frameLength);
         crc.reset();
@@ -487,7 +474,6 @@ public final class AuditLogWriter implements AutoCloseable {
           if (!frames.failed()) {
             flushBuffer();
             flushIndex();
-            channel.force(true);
           } else {
             frames.awaitPending();
           }

@@ -3,7 +3,6 @@ package dev.keychain.core.audit;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -80,7 +79,7 @@ final class BackgroundFrameWriter implements AutoCloseable {
    * Hands the buffer and its job to the background thread and continues in the other buffer once
    * that one is written. Returns the background task.
    */
-  Future<?> submit(FileChannel target, Job job) throws IOException {
+  Future<?> submit(SegmentFile target, Job job) throws IOException {
     awaitPending();
     checkHealthy();
     if (thread == null) {
@@ -111,7 +110,7 @@ final class BackgroundFrameWriter implements AutoCloseable {
   }
 
   /** Does the buffer's job on the calling thread, after the background one. */
-  void writeNow(FileChannel target, Job job) throws IOException {
+  void writeNow(SegmentFile target, Job job) throws IOException {
     awaitPending();
     checkHealthy();
     buffer.flip();
@@ -119,12 +118,10 @@ final class BackgroundFrameWriter implements AutoCloseable {
   }
 
   /** Prepares, writes and completes; a failure stops this writer. */
-  private void write(ByteBuffer data, FileChannel target, Job job) throws IOException {
+  private void write(ByteBuffer data, SegmentFile target, Job job) throws IOException {
     try {
       job.prepare(data);
-      while (data.hasRemaining()) {
-        target.write(data);
-      }
+      target.append(data);
       data.clear();
       job.complete();
     } catch (IOException | RuntimeException e) {

@@ -12,6 +12,7 @@ import java.util.zip.CRC32C;
  * The on-disk framing of the log: segment files {@code segment-<n>.log}, each a sequence of frames
  * {@code [u32 length][u8 type][payload][u32 CRC-32C of type and payload]}. The CRC only detects
  * torn or garbled writes; integrity against an attacker comes from the Merkle root and the MACs.
+ * Zeros after the last frame of the last segment are padding ({@link SegmentFile}), not data.
  */
 final class LogFrames {
   static final byte RECORD = 1;
@@ -121,6 +122,10 @@ final class LogFrames {
             }
           }
         }
+        if (problem != null && s == last && zeros(data, pos)) {
+          // Padding of a direct write's last block (see SegmentFile): the end of the data.
+          return new Scan(frames, s, pos, null);
+        }
         if (problem != null) {
           String where = segments.get(position).getFileName() + " offset " + pos;
           if (s == last && isTail(data, pos, length)) {
@@ -139,6 +144,15 @@ final class LogFrames {
       validLength = data.length;
     }
     return new Scan(frames, last, validLength, torn);
+  }
+
+  private static boolean zeros(byte[] data, int from) {
+    for (int i = from; i < data.length; i++) {
+      if (data[i] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether a bad frame at {@code pos} could be the last, torn write: nothing valid follows. */

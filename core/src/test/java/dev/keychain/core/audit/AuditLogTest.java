@@ -376,6 +376,44 @@ class AuditLogTest {
     }
   }
 
+  /**
+   * A copy taken while the writer runs (as a crash leaves the files) may end in the zero padding of
+   * a direct write's last block: it verifies, and opening it cuts the padding off.
+   */
+  @Test
+  void logCopiedWhileTheWriterRunsVerifiesAndOpens() throws IOException {
+    Path copy = dir.resolve("copy");
+    Path live = dir.resolve("live");
+    AuditLogWriter w =
+        AuditLogWriter.open(live, EvolvingKey.fromInitial(k0, 0), keyStore(), 1 << 20);
+    for (int i = 0; i < 25; i++) {
+      w.append(record(i));
+    }
+    w.checkpoint(1_000);
+    w.append(record(25));
+    w.sync();
+    Files.createDirectories(copy);
+    try (var files = Files.list(live)) {
+      for (Path p : files.toList()) {
+        Files.copy(p, copy.resolve(p.getFileName()));
+      }
+    }
+    long onDisk = Files.size(LogFrames.segment(copy, 0));
+    w.close();
+    long exact = Files.size(LogFrames.segment(live, 0));
+    AuditLogVerifier.Report report = AuditLogVerifier.verify(copy, k0, Optional.empty());
+    assertTrue(report.ok(), report.problem().orElse(""));
+    assertEquals(26, report.records());
+    assertEquals(null, report.tornTail(), "padding is not a torn frame");
+    byte[] key = storedKeys.get(storedKeys.size() - 1).clone();
+    try (AuditLogWriter reopened =
+        AuditLogWriter.open(copy, EvolvingKey.adopt(key, 1), (i, k) -> {}, 1 << 20)) {
+      assertEquals(26, reopened.size());
+    }
+    assertEquals(exact, Files.size(LogFrames.segment(copy, 0)));
+    assertTrue(onDisk >= exact, "the live copy had " + onDisk + " bytes for " + exact);
+  }
+
   @Test
   void crashBetweenCheckpointAndKeyUpdateIsRepairedOnOpen() {
     writeLog(1 << 20);
