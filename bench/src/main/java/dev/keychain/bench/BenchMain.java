@@ -53,7 +53,7 @@ public final class BenchMain {
           new Comparison(
               "AuditAppendBenchmark.referenceFrameWrite",
               "AuditAppendBenchmark.referenceSha256",
-              "storage alone: 1 KiB frames to new page-cache pages"),
+              "page-cache storage alone (what direct writes avoid)"),
           new Comparison(
               "AuditVerifyBenchmark.merkleLogOneThread",
               "AuditVerifyBenchmark.referenceSha256AllRecords",

@@ -3,19 +3,22 @@ package dev.keychain.core.audit;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Two frame buffers: the appender fills one while a background thread finishes the other (its
- * {@link Job}: the tree's inner nodes, the checkpoints reserved in it), writes it to its segment
- * and then does what must wait for those bytes (forcing a checkpoint, storing the evolved key).
- * Copying into new page-cache pages and the inner nodes cost about two thirds of hashing the
- * records, so the two threads run on separate cores. Buffers are large because handing one over
- * wakes the other thread, itself costly (a cross-CPU wake-up, 10-20 us on a virtual machine). One
- * thread does it all, so the file receives the frames, and the key store its keys, in order.
+ * Three frame buffers in a pipeline: while the appender fills one, a second thread finishes the
+ * previous one (its {@link Job}: the tree's inner nodes, the checkpoints reserved in it) and a
+ * third writes the one before to its segment and then does what must wait for those bytes (forcing
+ * a checkpoint, storing the evolved key). Hashing the records, the inner nodes and the write (a
+ * direct write mostly waits for the device) so overlap. Buffers are large because each hand-over
+ * wakes a thread, itself costly (a cross-CPU wake-up, 10-20 us on a virtual machine). Each stage is
+ * one thread taking buffers in order, so the file receives the frames, and the key store its keys,
+ * in order.
  *
  * <p>A failed write or job leaves the segment in an unknown state, so it stops this writer for
  * good: every later use throws, and reopening the log (which cuts a torn tail and catches the key
@@ -35,16 +38,24 @@ final class BackgroundFrameWriter implements AutoCloseable {
   }
 
   private static final int BUFFER_BYTES = 1024 * 1024;
+  private static final int BUFFERS = 3;
   private final String log;
   private ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
-  private ByteBuffer spare = ByteBuffer.allocateDirect(BUFFER_BYTES);
-  private ExecutorService thread;
-  private Future<?> pending;
+  private final Deque<ByteBuffer> free = new ArrayDeque<>();
+  private final Deque<InFlight> inFlight = new ArrayDeque<>();
+  private ExecutorService prepareThread;
+  private ExecutorService writeThread;
   private volatile Throwable failure;
+
+  /** A buffer handed over, and the task that writes it (done when the buffer is free again). */
+  private record InFlight(ByteBuffer buffer, Future<?> written) {}
 
   /** {@code log} names the log in error messages. */
   BackgroundFrameWriter(String log) {
     this.log = log;
+    for (int i = 1; i < BUFFERS; i++) {
+      free.add(ByteBuffer.allocateDirect(BUFFER_BYTES));
+    }
   }
 
   /** The buffer the appender fills. */
@@ -76,53 +87,91 @@ final class BackgroundFrameWriter implements AutoCloseable {
   }
 
   /**
-   * Hands the buffer and its job to the background thread and continues in the other buffer once
-   * that one is written. Returns the background task.
+   * Hands the buffer and its job to the background threads and continues in a free buffer (waiting
+   * for the oldest write if none is). Returns the task that writes it.
    */
   Future<?> submit(SegmentFile target, Job job) throws IOException {
-    awaitPending();
     checkHealthy();
-    if (thread == null) {
-      thread =
-          Executors.newSingleThreadExecutor(
-              r -> {
-                Thread t = new Thread(r, "audit-log-writer");
-                t.setDaemon(true);
-                return t;
-              });
+    if (prepareThread == null) {
+      prepareThread = Executors.newSingleThreadExecutor(daemon("audit-log-tree"));
+      writeThread = Executors.newSingleThreadExecutor(daemon("audit-log-writer"));
     }
     ByteBuffer full = buffer;
     full.flip();
-    pending =
-        thread.submit(
+    Future<?> prepared =
+        prepareThread.submit(
             () -> {
+              if (failure != null) {
+                job.discard(); // nothing more after a failure
+                return null;
+              }
+              try {
+                job.prepare(full);
+              } catch (IOException | RuntimeException e) {
+                failure = e;
+                job.discard();
+                throw e;
+              }
+              return null;
+            });
+    Future<?> written =
+        writeThread.submit(
+            () -> {
+              await(prepared); // a failure there is recorded and the job discarded
               write(full, target, job);
               return null;
             });
-    buffer = spare;
-    spare = full;
-    return pending;
+    inFlight.add(new InFlight(full, written));
+    buffer = nextFreeBuffer();
+    return written;
   }
 
-  /** The latest background task, or null when none was submitted since the last wait. */
+  private ByteBuffer nextFreeBuffer() throws IOException {
+    if (free.isEmpty()) {
+      awaitOldest();
+    }
+    ByteBuffer next = free.remove();
+    next.clear();
+    return next;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** The latest background task, or null when none is in flight. */
   Future<?> pending() {
-    return pending;
+    return inFlight.isEmpty() ? null : inFlight.getLast().written();
   }
 
-  /** Does the buffer's job on the calling thread, after the background one. */
+  /** Does the buffer's job on the calling thread, after the background ones. */
   void writeNow(SegmentFile target, Job job) throws IOException {
     awaitPending();
     checkHealthy();
     buffer.flip();
+    try {
+      job.prepare(buffer);
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      job.discard();
+      throw e;
+    }
     write(buffer, target, job);
+    buffer.clear();
   }
 
-  /** Prepares, writes and completes; a failure stops this writer. */
+  /** Writes and completes; a failure stops this writer. */
   private void write(ByteBuffer data, SegmentFile target, Job job) throws IOException {
+    if (failure != null) {
+      job.discard(); // nothing more after a failure
+      throw new IOException("not written after an earlier failure");
+    }
     try {
-      job.prepare(data);
       target.append(data);
-      data.clear();
       job.complete();
     } catch (IOException | RuntimeException e) {
       failure = e;
@@ -131,16 +180,19 @@ final class BackgroundFrameWriter implements AutoCloseable {
     }
   }
 
-  /** Waits for the background task (appender's thread only). */
+  /** Waits for every background task (appender's thread only). */
   void awaitPending() throws IOException {
-    if (pending == null) {
-      return;
+    while (!inFlight.isEmpty()) {
+      awaitOldest();
     }
-    try {
-      await(pending);
-    } finally {
-      pending = null;
-    }
+  }
+
+  /** Waits for the oldest buffer in flight to be written, then frees it. */
+  private void awaitOldest() throws IOException {
+    InFlight oldest = inFlight.peek();
+    await(oldest.written());
+    inFlight.remove();
+    free.add(oldest.buffer());
   }
 
   /** Waits for {@code task} (any thread); null is done. */
@@ -160,11 +212,12 @@ final class BackgroundFrameWriter implements AutoCloseable {
     }
   }
 
-  /** Stops the background thread once its work is done (the caller waited for it). */
+  /** Stops the background threads once their work is done (the caller waited for it). */
   @Override
   public void close() {
-    if (thread != null) {
-      thread.shutdown();
+    if (prepareThread != null) {
+      prepareThread.shutdown();
+      writeThread.shutdown();
     }
   }
 }
