@@ -103,14 +103,8 @@ final class BackgroundFrameWriter implements AutoCloseable {
             () -> {
               if (failure != null) {
                 job.discard(); // nothing more after a failure
-                return null;
-              }
-              try {
-                job.prepare(full);
-              } catch (IOException | RuntimeException e) {
-                failure = e;
-                job.discard();
-                throw e;
+              } else {
+                prepare(full, job);
               }
               return null;
             });
@@ -153,15 +147,20 @@ final class BackgroundFrameWriter implements AutoCloseable {
     awaitPending();
     checkHealthy();
     buffer.flip();
+    prepare(buffer, job);
+    write(buffer, target, job);
+    buffer.clear();
+  }
+
+  /** Runs the job's preparation; a failure stops this writer. */
+  private void prepare(ByteBuffer data, Job job) throws IOException {
     try {
-      job.prepare(buffer);
+      job.prepare(data);
     } catch (IOException | RuntimeException e) {
       failure = e;
       job.discard();
       throw e;
     }
-    write(buffer, target, job);
-    buffer.clear();
   }
 
   /** Writes and completes; a failure stops this writer. */
