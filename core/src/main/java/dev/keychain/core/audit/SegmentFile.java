@@ -17,7 +17,8 @@ import java.util.List;
  * allocating, zeroing and filling new cache pages, which measured as much as six hashes of the data
  * on a virtual machine whose memory the host backs lazily. Direct writes go out in whole aligned
  * blocks from an aligned staging buffer; the last, partial block is written padded with zeros and
- * rewritten by the next append. Readers treat zeros after the last frame of the last segment as
+ * rewritten by the next append, read back first so that a change made on disk in the meantime stays
+ * for verification to report. Readers treat zeros after the last frame of the last segment as
  * padding ({@link LogFrames#scan}); closing cuts them off, and so does reopening after a crash.
  * Elsewhere (no O_DIRECT) it is a plain appending channel.
  *
@@ -104,19 +105,26 @@ final class SegmentFile implements AutoCloseable {
       return;
     }
     tail = (int) (length % block);
-    if (tail > 0) {
-      staging.clear().limit(block);
-      long start = length - tail;
-      // One aligned block; the read stops short at the end of the file, after the tail.
-      while (staging.position() < tail) {
-        if (channel.read(staging, start + staging.position()) <= 0
-            || staging.position() % block != 0) {
-          break;
-        }
+  }
+
+  /**
+   * Reads the partial last block into the start of staging, as the file has it: the write that
+   * follows rewrites it whole, and must not undo a change made on disk (which verification is to
+   * report, not the writer to repair).
+   */
+  private void readTail() throws IOException {
+    staging.clear().limit(block);
+    long start = length - tail;
+    // One aligned block; the read stops short at the end of the file, after the tail.
+    while (staging.position() < tail) {
+      if (channel.read(staging, start + staging.position()) <= 0
+          || staging.position() % block != 0) {
+        break;
       }
-      if (staging.position() < tail) {
-        throw new IOException("cannot read the last block of " + length + " bytes");
-      }
+    }
+    if (staging.position() < tail) {
+      throw new IOException(
+          "segment is shorter than the " + length + " bytes written to it: cut by someone else?");
     }
   }
 
@@ -141,6 +149,9 @@ final class SegmentFile implements AutoCloseable {
     while (data.hasRemaining()) {
       int room = staging.capacity() - block - tail;
       int n = Math.min(room, data.remaining());
+      if (tail > 0) {
+        readTail();
+      }
       staging.clear().position(tail);
       ByteBuffer part = data.slice(data.position(), n);
       staging.put(part);
@@ -156,12 +167,7 @@ final class SegmentFile implements AutoCloseable {
         at += channel.write(staging, at);
       }
       length += n;
-      // Keep the new partial block at the start of staging, for the next append.
-      int newTail = end % block;
-      if (newTail > 0 && end > newTail) {
-        staging.put(0, staging.duplicate(), end - newTail, newTail);
-      }
-      tail = newTail;
+      tail = end % block;
     }
   }
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -71,5 +72,25 @@ class SegmentFileTest {
     byte[] both = Arrays.copyOf(first, first.length + second.length);
     System.arraycopy(second, 0, both, first.length, second.length);
     assertArrayEquals(both, Files.readAllBytes(path));
+  }
+
+  /** The partial last block is rewritten by the next append; a change made there on disk stays. */
+  @Test
+  void appendingKeepsAChangeMadeOnDiskInThePartialLastBlock() throws IOException {
+    Path path = dir.resolve("segment-000000.log");
+    Random random = new Random(13);
+    byte[] first = randomBytes(random, 100);
+    byte[] second = randomBytes(random, 100);
+    try (SegmentFile file = SegmentFile.create(path)) {
+      file.append(ByteBuffer.wrap(first));
+      try (var other = java.nio.channels.FileChannel.open(path, StandardOpenOption.WRITE)) {
+        other.write(ByteBuffer.wrap(new byte[] {'X'}), 10); // as a tampering hand would
+      }
+      file.append(ByteBuffer.wrap(second));
+    }
+    byte[] onDisk = Files.readAllBytes(path);
+    assertEquals(200, onDisk.length);
+    assertEquals('X', onDisk[10], "the writer must not repair what verification is to report");
+    assertArrayEquals(second, Arrays.copyOfRange(onDisk, 100, 200));
   }
 }
