@@ -20,12 +20,13 @@ import java.util.Optional;
  * durable; if the process dies in between, {@link #open} sees the checkpoint made with the saved
  * key and evolves it then.
  *
- * <p>The work is split over two threads so that hashing records and writing them overlap: the
- * appender frames each record into a buffer and hashes its leaf; a background thread ({@link
- * BackgroundFrameWriter}) then, buffer by buffer, adds the leaves to the tree (the inner nodes),
- * fills in the checkpoints reserved in the buffer (root, MAC with K_i, then K_i erased), writes it,
- * forces it if it holds a checkpoint and stores the evolved key. {@link #sync()} waits for all of
- * it. Not thread-safe (callers serialise), except for running the step {@link #flush} returns.
+ * <p>The work runs in three stages so that hashing records and writing them overlap: the appender
+ * frames each record into a buffer and hashes its leaf; then, buffer by buffer ({@link
+ * BackgroundFrameWriter}), one thread adds the leaves to the tree (the inner nodes) and fills in
+ * the checkpoints reserved in the buffer (root, MAC with K_i, then K_i erased), and another writes
+ * it ({@link SegmentFile}), forces it if it holds a checkpoint and stores the evolved key. {@link
+ * #sync()} waits for all of it. Not thread-safe (callers serialise), except for running the step
+ * {@link #flush} returns.
  */
 public final class AuditLogWriter implements AutoCloseable {
   /** Where the current (sealed) key is kept between runs, e.g. a Secret or a file. */
