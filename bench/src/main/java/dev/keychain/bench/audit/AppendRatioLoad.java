@@ -38,9 +38,7 @@ public final class AppendRatioLoad {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
     long windowNanos = (args.length > 1 ? Long.parseLong(args[1]) : 1000) * 1_000_000L;
-    // On disk, as an AuditLog's volume is (-Dkeychain.bench.audit-dir to choose another).
-    Path base = Path.of(System.getProperty("keychain.bench.audit-dir", "target"));
-    Files.createDirectories(base);
+    Path base = AuditAppendBenchmark.base();
     AppendRatioLoad load = new AppendRatioLoad(base);
     List<Double> ratios = new ArrayList<>();
     System.out.printf(

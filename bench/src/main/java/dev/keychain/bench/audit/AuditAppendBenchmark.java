@@ -45,8 +45,11 @@ public class AuditAppendBenchmark {
   private final java.nio.ByteBuffer frames = java.nio.ByteBuffer.allocateDirect(1024 * 1024);
   private long n;
 
-  /** On disk, as an AuditLog's volume is (-Dkeychain.bench.audit-dir to choose another). */
-  private static Path base() throws IOException {
+  /**
+   * Where audit benchmarks put their logs: on disk, as an AuditLog's volume is
+   * (-Dkeychain.bench.audit-dir to choose another).
+   */
+  static Path base() throws IOException {
     return Files.createDirectories(
         Path.of(System.getProperty("keychain.bench.audit-dir", "target")));
   }

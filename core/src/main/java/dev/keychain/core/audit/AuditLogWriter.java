@@ -245,11 +245,13 @@ public final class AuditLogWriter implements AutoCloseable {
    * nodes and the reserved checkpoints are computed, all before the buffer is written; once it is
    * written, the checkpoints are forced and the evolved keys stored.
    */
+  /** A checkpoint reserved in a buffer: after which of its leaves, where, and its time. */
+  private record Reserved(int leavesBefore, int offset, long timestampMillis) {}
+
   private final class Batch implements BackgroundFrameWriter.Job {
     private byte[] leaves = new byte[MerkleHashes.SIZE * 1024];
     private int leafCount;
-    private final List<long[]> reserved =
-        new java.util.ArrayList<>(); // {leaves before, offset, ts}
+    private final List<Reserved> reserved = new java.util.ArrayList<>();
     private SegmentFile checkpointChannel;
     private final List<byte[]> evolvedKeys = new java.util.ArrayList<>();
     private final List<Long> evolvedIndexes = new java.util.ArrayList<>();
@@ -268,18 +270,18 @@ public final class AuditLogWriter implements AutoCloseable {
     }
 
     void addCheckpoint(int offset, long timestampMillis, SegmentFile segmentChannel) {
-      reserved.add(new long[] {leafCount, offset, timestampMillis});
+      reserved.add(new Reserved(leafCount, offset, timestampMillis));
       checkpointChannel = segmentChannel;
     }
 
     @Override
     public void prepare(ByteBuffer buffer) {
       int next = 0;
-      for (long[] r : reserved) {
-        for (; next < r[0]; next++) {
+      for (Reserved r : reserved) {
+        for (; next < r.leavesBefore(); next++) {
           tree.appendLeafHash(leaves, next * MerkleHashes.SIZE);
         }
-        fillCheckpoint(buffer, (int) r[1], r[2]);
+        fillCheckpoint(buffer, r.offset(), r.timestampMillis());
       }
       for (; next < leafCount; next++) {
         tree.appendLeafHash(leaves, next * MerkleHashes.SIZE);
