@@ -137,6 +137,9 @@ final class KeyFiles {
     Path key = version.resolve(KEY);
     if (Files.exists(key)) {
       long size = Files.size(key);
+      // Key files are read-only (r--r--r--); a non-root agent must make its own file writable
+      // before overwriting it (root, as in unit tests, bypasses the mode).
+      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
       try (FileChannel ch = FileChannel.open(key, StandardOpenOption.WRITE)) {
         ch.write(ByteBuffer.allocate((int) size));
         ch.force(true);
