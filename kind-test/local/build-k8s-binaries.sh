@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the control-plane binaries the tests run (kube-apiserver, kube-controller-manager, kubectl)
 # from the Go module proxy at a pinned Kubernetes version, and provides etcd (Debian's etcd-server
-# when compatible, else built from the Go module proxy). Idempotent: a cached, complete build is
-# reused. Prints the directory holding the binaries as its last line.
+# when compatible, else built from the Go module proxy). With --node, also the node's binaries
+# (kubelet, kube-proxy, kube-scheduler) from the same module, cache and version. Idempotent: a
+# cached, complete build is reused. Prints the directory holding the binaries as its last line.
 #
 # Why from source: the only registries reachable here are package registries; the upstream release
 # tarballs and kube-api-test's downloads are not. k8s.io/kubernetes is a Go module whose staging
@@ -17,9 +18,16 @@ CACHE="${KEYCHAIN_CACHE:-$HOME/.cache/keychain-operator}"
 OUT="$CACHE/k8s/v$K8S_VERSION/bin"
 log() { echo "[k8s-binaries] $*" >&2; }
 
+COMMANDS=(kube-apiserver kube-controller-manager kubectl)
+MARKER="$OUT/.complete"
+if [ "${1:-}" = "--node" ]; then
+  COMMANDS+=(kubelet kube-proxy kube-scheduler)
+  MARKER="$OUT/.node-complete"
+fi
+
 have_all() {
-  for b in kube-apiserver kube-controller-manager kubectl etcd; do [ -x "$OUT/$b" ] || return 1; done
-  [ -f "$OUT/.complete" ]
+  for b in "${COMMANDS[@]}" etcd; do [ -x "$OUT/$b" ] || return 1; done
+  [ -f "$MARKER" ]
 }
 if have_all; then echo "$OUT"; exit 0; fi
 
@@ -34,7 +42,9 @@ staging_version="v0.${minor}"        # v0.34.4
 export GOFLAGS="-mod=mod -buildvcs=false"
 export CGO_ENABLED=0
 
-if [ ! -f go.sum ] || ! grep -q "k8s.io/kubernetes v$K8S_VERSION" go.mod 2>/dev/null; then
+# tools.go names every command either set builds, so one go.sum serves both.
+if [ ! -f go.sum ] || ! grep -q "k8s.io/kubernetes v$K8S_VERSION" go.mod 2>/dev/null \
+    || ! grep -q kube-scheduler tools.go 2>/dev/null; then
   log "resolving k8s.io/kubernetes v$K8S_VERSION from the Go module proxy"
   gomod=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
   [ -f "$gomod" ] || { log "could not download k8s.io/kubernetes@v$K8S_VERSION"; exit 1; }
@@ -58,12 +68,15 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 )
 GO
   go mod tidy -e >&2 2>&1 || true
 fi
 
-for cmd in kube-apiserver kube-controller-manager kubectl; do
+for cmd in "${COMMANDS[@]}"; do
   if [ ! -x "$OUT/$cmd" ]; then
     log "building $cmd v$K8S_VERSION (first build takes several minutes on 2 cores)"
     go build -trimpath -ldflags "-s -w \
@@ -81,6 +94,6 @@ done
 if [ ! -x "$OUT/etcd" ]; then
   "$HERE/provide-etcd.sh" "$OUT" "$ETCD_VERSION"
 fi
-touch "$OUT/.complete"
+touch "$MARKER"
 log "binaries ready in $OUT"
 echo "$OUT"

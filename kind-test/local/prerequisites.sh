@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests and the local control plane need and a fresh Debian machine lacks:
-# the real components the tests start (OCI registry, notary, SoftHSM2, skopeo, etcd), a Go toolchain
-# for building the Kubernetes binaries, and a JDK 17. Idempotent and quiet when all is present.
+# the real components the tests start (OCI registry, notary, SoftHSM2, skopeo, etcd), the local
+# node's runtime (containerd, runc, CNI plugins, iptables, iproute2, conntrack; a static busybox
+# and a C compiler for its images), a Go toolchain for building the Kubernetes binaries, and a JDK
+# 17. Idempotent and quiet when all is present.
 set -euo pipefail
 say() { echo "[prerequisites] $*" >&2; }
 
@@ -14,13 +16,22 @@ declare -A need=(
   [/usr/bin/etcd]=etcd-server
   [/usr/bin/curl]=curl
   [/usr/bin/python3]=python3-minimal
+  [/usr/bin/containerd]=containerd
+  [/usr/sbin/runc]=runc
+  [/usr/lib/cni/bridge]=containernetworking-plugins
+  [/usr/sbin/iptables]=iptables
+  [/usr/sbin/ip]=iproute2
+  [/usr/sbin/conntrack]=conntrack
+  [/bin/busybox]=busybox-static
+  [/usr/bin/gcc]=gcc
+  [/usr/include/stdio.h]=libc6-dev
 )
 command -v javac >/dev/null || need[javac]=openjdk-17-jdk-headless
 command -v go >/dev/null || need[go]=golang-go
 
 missing=()
 for path in "${!need[@]}"; do
-  if [[ "$path" == /* ]]; then [ -x "$path" ] || missing+=("${need[$path]}")
+  if [[ "$path" == /* ]]; then [ -e "$path" ] || missing+=("${need[$path]}")
   else missing+=("${need[$path]}"); fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
