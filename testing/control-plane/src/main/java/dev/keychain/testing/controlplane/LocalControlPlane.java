@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -48,6 +49,8 @@ public final class LocalControlPlane implements AutoCloseable {
   private final int apiPort;
   private final List<ManagedProcess> processes;
   private final Path kubeconfig;
+  private final String host;
+  private volatile LocalNode node;
   private final AtomicInteger namespaceCounter = new AtomicInteger();
   private volatile KubernetesClient adminClient;
 
@@ -57,7 +60,9 @@ public final class LocalControlPlane implements AutoCloseable {
       TestPki.Issued adminCertificate,
       int apiPort,
       List<ManagedProcess> processes,
-      Path kubeconfig) {
+      Path kubeconfig,
+      String host) {
+    this.host = host;
     this.dir = dir;
     this.pki = pki;
     this.adminCertificate = adminCertificate;
@@ -66,14 +71,27 @@ public final class LocalControlPlane implements AutoCloseable {
     this.kubeconfig = kubeconfig;
   }
 
-  /** Options for starting a control plane. */
-  public record Options(boolean controllerManager, List<String> extraApiServerFlags) {
+  /**
+   * Options for starting a control plane. With {@code node}, the machine's one real node joins it
+   * ({@link LocalNode}): kube-scheduler runs, the controller manager's node lifecycle controller is
+   * on, and the API server listens on the pod bridge's address instead of loopback.
+   */
+  public record Options(boolean controllerManager, List<String> extraApiServerFlags, boolean node) {
+    public Options(boolean controllerManager, List<String> extraApiServerFlags) {
+      this(controllerManager, extraApiServerFlags, false);
+    }
+
     public static Options apiServerOnly() {
       return new Options(false, List.of());
     }
 
     public static Options withControllerManager() {
       return new Options(true, List.of());
+    }
+
+    /** Controller manager, scheduler and a real node (see {@link LocalNode#unavailableReason}). */
+    public static Options withNode() {
+      return new Options(true, List.of(), true);
     }
   }
 
@@ -83,8 +101,13 @@ public final class LocalControlPlane implements AutoCloseable {
 
   public static LocalControlPlane start(Options options, ControlPlaneBinaries binaries, Path dir) {
     List<ManagedProcess> processes = new ArrayList<>();
+    LocalNode node = null;
     try {
       Files.createDirectories(dir);
+      if (options.node()) {
+        node = LocalNode.prepare();
+      }
+      String host = node == null ? "127.0.0.1" : node.address();
       TestPki pki = TestPki.create("keychain local control plane CA");
       Path pkiDir = dir.resolve("pki");
       Path caFile = pki.writeCa(pkiDir, "ca")[0];
@@ -97,7 +120,7 @@ public final class LocalControlPlane implements AutoCloseable {
                       "kubernetes.default",
                       "kubernetes.default.svc",
                       "kubernetes.default.svc.cluster.local"),
-                  List.of("127.0.0.1", "10.0.0.1"))
+                  node == null ? List.of("127.0.0.1", "10.0.0.1") : List.of(host, "10.0.0.1"))
               .writeTo(pkiDir, "apiserver");
       TestPki.Issued admin = pki.clientCertificate("keychain-admin", "system:masters");
       Path[] adminFiles = admin.writeTo(pkiDir, "admin");
@@ -130,8 +153,8 @@ public final class LocalControlPlane implements AutoCloseable {
                   binaries.kubeApiserver().toString(),
                   "--etcd-servers=http://127.0.0.1:" + etcdPort,
                   "--etcd-prefix=/registry",
-                  "--bind-address=127.0.0.1",
-                  "--advertise-address=127.0.0.1",
+                  "--bind-address=" + host,
+                  "--advertise-address=" + host,
                   "--secure-port=" + apiPort,
                   "--cert-dir=" + dir.resolve("apiserver-certs"),
                   "--tls-cert-file=" + serving[0],
@@ -145,15 +168,28 @@ public final class LocalControlPlane implements AutoCloseable {
                   "--allow-privileged=true",
                   "--profiling=false",
                   "--v=1"));
+      if (node != null) {
+        // exec, logs and port-forward go from the API server to the kubelet on the node's address.
+        Path[] kubeletClient =
+            pki.clientCertificate("kube-apiserver-kubelet-client", "system:masters")
+                .writeTo(pkiDir, "apiserver-kubelet-client");
+        apiServer.addAll(
+            List.of(
+                "--kubelet-client-certificate=" + kubeletClient[0],
+                "--kubelet-client-key=" + kubeletClient[1],
+                "--kubelet-preferred-address-types=InternalIP"));
+      }
       apiServer.addAll(options.extraApiServerFlags());
       ManagedProcess apiServerProcess =
           ManagedProcess.start("kube-apiserver", apiServer, dir, Map.of());
       processes.add(apiServerProcess);
       Path kubeconfig = dir.resolve("kubeconfig");
-      Files.writeString(kubeconfig, kubeconfig(apiPort, pki, admin));
+      String server = "https://" + host + ":" + apiPort;
+      Files.writeString(kubeconfig, kubeconfig(server, pki, admin));
 
       LocalControlPlane plane =
-          new LocalControlPlane(dir, pki, admin, apiPort, processes, kubeconfig);
+          new LocalControlPlane(dir, pki, admin, apiPort, processes, kubeconfig, host);
+      plane.node = node;
       apiServerProcess.awaitReady(Duration.ofSeconds(90), plane::isReady);
       plane.awaitDefaultNamespace();
 
@@ -173,7 +209,9 @@ public final class LocalControlPlane implements AutoCloseable {
                     "--service-account-private-key-file=" + serviceAccountKey[0],
                     "--cluster-signing-cert-file=" + caFile,
                     "--cluster-signing-key-file=" + pkiDir.resolve("ca.key"),
-                    "--controllers=*,-node-ipam-controller,-node-lifecycle-controller,"
+                    // The node lifecycle controller lifts the not-ready taint of a Ready node.
+                    "--controllers=*,-node-ipam-controller,"
+                        + (node == null ? "-node-lifecycle-controller," : "")
                         + "-cloud-node-lifecycle-controller,-service-lb-controller,"
                         + "-node-route-controller,-persistentvolume-attach-detach-controller",
                     "--v=1"),
@@ -181,16 +219,72 @@ public final class LocalControlPlane implements AutoCloseable {
                 Map.of()));
         plane.awaitServiceAccount("default", "default");
       }
+      if (node != null) {
+        processes.add(
+            ManagedProcess.start(
+                "kube-scheduler",
+                List.of(
+                    binaries.dir().resolve("kube-scheduler").toString(),
+                    "--kubeconfig=" + kubeconfig,
+                    "--authentication-kubeconfig=" + kubeconfig,
+                    "--authorization-kubeconfig=" + kubeconfig,
+                    "--bind-address=127.0.0.1",
+                    "--secure-port=" + FreePorts.loopback(),
+                    "--leader-elect=false",
+                    "--v=1"),
+                dir,
+                Map.of()));
+        node.up(plane.nodeConfig(server, caFile, processes));
+      }
       return plane;
-    } catch (IOException e) {
-      processes.forEach(ManagedProcess::close);
-      throw new UncheckedIOException("cannot start local control plane in " + dir, e);
-    } catch (RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
+      if (node != null) {
+        node.close();
+      }
       for (int i = processes.size() - 1; i >= 0; i--) {
         processes.get(i).close();
       }
-      throw e;
+      deleteEtcdData(dir);
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("cannot start local control plane in " + dir, io);
+      }
+      throw (RuntimeException) e;
     }
+  }
+
+  /**
+   * What the node's script needs: the CA, kubeconfigs for the kubelet (user system:node:NAME in
+   * group system:nodes, which the Node authorizer knows) and kube-proxy (system:kube-proxy, bound
+   * to system:node-proxier by default), the admin's, and this plane's process IDs and etcd data
+   * directory, so that a later run's cleanup can stop and remove them if this JVM is killed.
+   */
+  private Path nodeConfig(String server, Path caFile, List<ManagedProcess> processes)
+      throws IOException {
+    Path config = dir.resolve("node-config");
+    Files.createDirectories(config);
+    Files.copy(caFile, config.resolve("ca.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        kubeconfig,
+        config.resolve("admin.kubeconfig"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.writeString(
+        config.resolve("kubelet.kubeconfig"),
+        kubeconfig(
+            server, pki, pki.clientCertificate("system:node:" + LocalNode.NAME, "system:nodes")));
+    Files.writeString(
+        config.resolve("kube-proxy.kubeconfig"),
+        kubeconfig(server, pki, pki.clientCertificate("system:kube-proxy")));
+    StringBuilder pids = new StringBuilder();
+    processes.forEach(p -> pids.append(p.pid()).append('\n'));
+    Files.writeString(config.resolve("control-plane.pids"), pids.toString());
+    Path etcdData = dir.resolve("etcd-data-location");
+    if (Files.exists(etcdData)) {
+      Files.copy(
+          etcdData,
+          config.resolve("etcd-data-location"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return config;
   }
 
   private static Path temporaryDirectory() {
@@ -228,15 +322,15 @@ public final class LocalControlPlane implements AutoCloseable {
     }
   }
 
-  private static String kubeconfig(int port, TestPki pki, TestPki.Issued admin) {
+  private static String kubeconfig(String server, TestPki pki, TestPki.Issued user) {
     Base64.Encoder b64 = Base64.getEncoder();
     return "apiVersion: v1\n"
         + "kind: Config\n"
         + "clusters:\n"
         + "- name: keychain-local\n"
         + "  cluster:\n"
-        + "    server: https://127.0.0.1:"
-        + port
+        + "    server: "
+        + server
         + "\n"
         + "    certificate-authority-data: "
         + b64.encodeToString(pki.caPem().getBytes())
@@ -245,10 +339,10 @@ public final class LocalControlPlane implements AutoCloseable {
         + "- name: keychain-admin\n"
         + "  user:\n"
         + "    client-certificate-data: "
-        + b64.encodeToString(admin.certificatePem().getBytes())
+        + b64.encodeToString(user.certificatePem().getBytes())
         + "\n"
         + "    client-key-data: "
-        + b64.encodeToString(admin.privateKeyPem().getBytes())
+        + b64.encodeToString(user.privateKeyPem().getBytes())
         + "\n"
         + "contexts:\n"
         + "- name: keychain-local\n"
@@ -327,7 +421,12 @@ public final class LocalControlPlane implements AutoCloseable {
   }
 
   public String apiServerUrl() {
-    return "https://127.0.0.1:" + apiPort;
+    return "https://" + host + ":" + apiPort;
+  }
+
+  /** The real node that joined this plane, if it was started with {@link Options#withNode()}. */
+  public Optional<LocalNode> node() {
+    return Optional.ofNullable(node);
   }
 
   /** The admin kubeconfig file (cluster-admin through the system:masters group). */
@@ -445,12 +544,20 @@ public final class LocalControlPlane implements AutoCloseable {
 
   @Override
   public void close() {
+    if (node != null) {
+      node.close();
+    }
     if (adminClient != null) {
       adminClient.close();
     }
     for (int i = processes.size() - 1; i >= 0; i--) {
       processes.get(i).close();
     }
+    deleteEtcdData(dir);
+  }
+
+  /** Removes the tmpfs data of this plane's (stopped) etcd. */
+  private static void deleteEtcdData(Path dir) {
     try {
       Path location = dir.resolve("etcd-data-location");
       if (Files.exists(location)) {

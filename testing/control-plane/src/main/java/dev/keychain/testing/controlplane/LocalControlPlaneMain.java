@@ -7,28 +7,35 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs the local control plane (etcd, kube-apiserver, kube-controller-manager) until killed, for
- * running the operator without a cluster. Usage: {@code LocalControlPlaneMain <state-dir>}; the
- * admin kubeconfig is written to {@code <state-dir>/kubeconfig} once the API server is ready.
+ * running the operator without a cluster. Usage: {@code LocalControlPlaneMain [--node]
+ * <state-dir>}; with {@code --node}, the machine's real node joins it (kube-scheduler, kubelet,
+ * kube-proxy, cluster DNS: {@link LocalNode}). The admin kubeconfig is written to {@code
+ * <state-dir>/kubeconfig} once the API server (and the node) are ready.
  */
 public final class LocalControlPlaneMain {
   private LocalControlPlaneMain() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 1) {
-      System.err.println("usage: LocalControlPlaneMain <state-dir>");
+    boolean withNode = args.length == 2 && args[0].equals("--node");
+    if (args.length != (withNode ? 2 : 1)) {
+      System.err.println("usage: LocalControlPlaneMain [--node] <state-dir>");
       System.exit(2);
     }
-    Path stateDir = Path.of(args[0]).toAbsolutePath();
+    Path stateDir = Path.of(args[args.length - 1]).toAbsolutePath();
     Files.createDirectories(stateDir);
     Path published = stateDir.resolve("kubeconfig");
     Files.deleteIfExists(published);
     System.err.println(
-        "[control-plane] starting etcd, kube-apiserver and kube-controller-manager (Kubernetes "
+        "[control-plane] starting etcd, kube-apiserver and kube-controller-manager"
+            + (withNode ? ", kube-scheduler and a node" : "")
+            + " (Kubernetes "
             + ControlPlaneBinaries.version()
             + ")");
     LocalControlPlane plane =
         LocalControlPlane.start(
-            LocalControlPlane.Options.withControllerManager(),
+            withNode
+                ? LocalControlPlane.Options.withNode()
+                : LocalControlPlane.Options.withControllerManager(),
             ControlPlaneBinaries.locate(),
             stateDir.resolve("run"));
     CountDownLatch stopped = new CountDownLatch(1);
