@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (Debian packages, Go), builds or reuses the cached
-# Kubernetes binaries and cosign, then the Maven build with all unit and integration tests.
+# Kubernetes binaries (with the node's: kubelet, kube-proxy, kube-scheduler), CoreDNS, the node's
+# images, helm and cosign, then the Maven build with all unit and integration tests, among them
+# the scenarios on a real local node (NodeScenariosIT). Where no node can run here, that suite is
+# skipped with the one-line reason; in CI (CI=true) that is a failure.
 # Extra arguments go to Maven (e.g. -pl core, -Dtest=...).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -10,9 +13,19 @@ bash kind-test/local/prerequisites.sh
 # for from the Go module proxy.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 start=$(date +%s)
-KEYCHAIN_K8S_BIN="$(bash kind-test/local/build-k8s-binaries.sh)"
+KEYCHAIN_K8S_BIN="$(bash kind-test/local/build-k8s-binaries.sh --node)"
 export KEYCHAIN_K8S_BIN
-echo "[test] control-plane binaries ready in $(( $(date +%s) - start ))s: $KEYCHAIN_K8S_BIN" >&2
+echo "[test] Kubernetes binaries ready in $(( $(date +%s) - start ))s: $KEYCHAIN_K8S_BIN" >&2
+if node_reason="$(bash kind-test/local/node.sh check)"; then
+  start=$(date +%s)
+  bash kind-test/local/node-images.sh >/dev/null
+  echo "[test] local node possible; its images (pause, CoreDNS, app) ready in $(( $(date +%s) - start ))s" >&2
+elif [ "${CI:-}" = true ]; then
+  echo "[test] CI must run the node suite, but $node_reason" >&2
+  exit 1
+else
+  echo "[test] $node_reason: the node scenarios (NodeScenariosIT) will be skipped" >&2
+fi
 start=$(date +%s)
 KEYCHAIN_COSIGN="$(bash kind-test/local/build-cosign.sh)"
 export KEYCHAIN_COSIGN

@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.ExecWatch;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -23,10 +20,12 @@ public final class PodAgents implements Agents {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final KubernetesClient client;
   private final Duration timeout;
+  private final PodExec exec;
 
   public PodAgents(KubernetesClient client, Duration timeout) {
     this.client = client;
     this.timeout = timeout;
+    this.exec = new PodExec(client, timeout);
   }
 
   @Override
@@ -71,22 +70,11 @@ public final class PodAgents implements Agents {
 
     @Override
     public Optional<JsonNode> heldKey() {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      try (ExecWatch watch =
-          client
-              .pods()
-              .inNamespace(ns)
-              .withName(pod)
-              .inContainer(app)
-              .writingOutput(out)
-              .exec("cat", keyPath + "/key.json")) {
-        Integer exit = watch.exitCode().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (exit == null || exit != 0) {
-          return Optional.empty();
-        }
-        return Optional.of(JSON.readTree(out.toString(StandardCharsets.UTF_8)));
-      } catch (Exception e) {
-        throw new ScenarioFailure("cannot read " + keyPath + "/key.json in pod " + pod, e);
+      Optional<String> json = exec.read(ns, pod, app, keyPath + "/key.json");
+      try {
+        return json.isEmpty() ? Optional.empty() : Optional.of(JSON.readTree(json.get()));
+      } catch (java.io.IOException e) {
+        throw new ScenarioFailure("unreadable " + keyPath + "/key.json in pod " + pod, e);
       }
     }
 

@@ -1,7 +1,6 @@
 package dev.keychain.scenarios;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -9,8 +8,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -35,8 +32,7 @@ import java.util.stream.Stream;
  * real cluster with agents in pods.
  */
 public final class ScenarioSuite {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String API = "keychain.dev/v1alpha1";
+  private static final String API = KeychainObjects.API;
 
   /** One scenario's outcome. */
   public record Result(String scenario, boolean passed, String detail, Duration took) {
@@ -68,6 +64,7 @@ public final class ScenarioSuite {
   private final Agents agents;
   private final Settings settings;
   private final String ns;
+  private final KeychainObjects objects;
   private Agents.Agent agent;
   private String firstKeyId;
 
@@ -76,6 +73,7 @@ public final class ScenarioSuite {
     this.agents = agents;
     this.settings = settings;
     this.ns = settings.namespace();
+    this.objects = new KeychainObjects(client, ns);
   }
 
   /** Runs the scenarios in order; with failFast, stops at the first failure. */
@@ -296,13 +294,7 @@ public final class ScenarioSuite {
   }
 
   private void requestedRotation() {
-    client
-        .genericKubernetesResources(API, "KeyChain")
-        .inNamespace(ns)
-        .withName("tenant-a")
-        .patch(
-            PatchContext.of(PatchType.JSON_MERGE),
-            "{\"spec\":{\"rotation\":{\"requestId\":\"scenario-1\"}}}");
+    objects.patchSpec("KeyChain", "tenant-a", "{\"rotation\":{\"requestId\":\"scenario-1\"}}");
     awaitValue(
         "KeyChain tenant-a to rotate its group keys for request scenario-1",
         () ->
@@ -440,85 +432,31 @@ public final class ScenarioSuite {
   }
 
   private void setState(String state) {
-    client
-        .genericKubernetesResources(API, "SecureInstance")
-        .inNamespace(ns)
-        .withName("web")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"state\":\"" + state + "\"}}");
+    objects.setState("web", state);
   }
 
   private GenericKubernetesResource resource(String kind, String name) {
-    return client.genericKubernetesResources(API, kind).inNamespace(ns).withName(name).get();
+    return objects.get(kind, name);
   }
 
   private Optional<JsonNode> status(String kind, String name) {
-    GenericKubernetesResource r = resource(kind, name);
-    if (r == null || r.getAdditionalProperties().get("status") == null) {
-      return Optional.empty();
-    }
-    return Optional.of(JSON.valueToTree(r.getAdditionalProperties().get("status")));
+    return objects.status(kind, name);
   }
 
   private Optional<JsonNode> agentStatus(String pod) {
-    return status("SecureInstance", "web")
-        .flatMap(
-            s -> {
-              for (JsonNode a : s.path("agents")) {
-                if (pod.equals(a.path("pod").asText())) {
-                  return Optional.of(a);
-                }
-              }
-              return Optional.empty();
-            });
+    return objects.agentStatus("web", pod);
   }
 
   private static boolean conditionTrue(JsonNode status, String type) {
-    for (JsonNode c : status.path("conditions")) {
-      if (type.equals(c.path("type").asText())) {
-        return "True".equals(c.path("status").asText());
-      }
-    }
-    return false;
+    return KeychainObjects.conditionTrue(status, type);
   }
 
   private void awaitReady(String kind, String name) {
-    awaitValue(
-        kind + " " + name + " to be Ready",
-        () -> status(kind, name).filter(s -> conditionTrue(s, "Ready")));
+    objects.awaitReady(kind, name, settings.timeout());
   }
 
-  /**
-   * Polls {@code value} until it is present; on timeout fails naming what was awaited (the
-   * expectation) and the last error seen.
-   */
   private <T> T awaitValue(String what, Supplier<Optional<T>> value) {
-    long deadline = System.nanoTime() + settings.timeout().toNanos();
-    RuntimeException last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        Optional<T> v = value.get();
-        if (v.isPresent()) {
-          return v.get();
-        }
-        last = null;
-      } catch (ScenarioFailure e) {
-        last = e;
-      } catch (KubernetesClientException e) {
-        last = e;
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ScenarioFailure("interrupted waiting for " + what);
-      }
-    }
-    throw new ScenarioFailure(
-        "waited "
-            + settings.timeout().toSeconds()
-            + " s for "
-            + what
-            + (last == null ? "" : "; last error: " + last.getMessage()));
+    return Await.value(what, settings.timeout(), value);
   }
 
   private static void check(boolean condition, String failure) {

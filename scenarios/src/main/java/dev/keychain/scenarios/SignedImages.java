@@ -3,6 +3,7 @@ package dev.keychain.scenarios;
 import dev.keychain.core.signers.KeyIds;
 import dev.keychain.core.signers.PublicKeys;
 import dev.keychain.testing.fixtures.Cosign;
+import dev.keychain.testing.fixtures.ImageLayouts;
 import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
 import dev.keychain.testing.fixtures.TestPki;
@@ -34,15 +35,32 @@ public record SignedImages(
    * ECDSA key.
    */
   public static SignedImages publish(OciRegistry registry, Path dir) throws IOException {
+    return publish(registry, dir, tag -> registry.pushTestImage("scenario/app", tag, tag));
+  }
+
+  /**
+   * Like {@link #publish(OciRegistry, Path)}, with runnable images: {@code layouts} holds one OCI
+   * layout per tag ({@code signed}, {@code unsigned}), pushed with their digests kept so that a
+   * node that imported the same layouts runs exactly what was signed.
+   */
+  public static SignedImages publish(
+      OciRegistry registry, Path dir, java.util.Map<String, Path> layouts) throws IOException {
+    return publish(
+        registry, dir, tag -> ImageLayouts.push(layouts.get(tag), tag, registry, "scenario/app"));
+  }
+
+  private static SignedImages publish(
+      OciRegistry registry, Path dir, java.util.function.Function<String, TestImages.Pushed> push)
+      throws IOException {
     Files.createDirectories(dir);
     Cosign cosign = Cosign.locate(dir);
     KeyPair signer = TestPki.create("scenario signer").clientCertificate("signer").keys();
     Path privateKey = dir.resolve("signer.pem");
     Files.writeString(privateKey, TestPki.pem(signer.getPrivate()));
     Path cosignKey = cosign.importKey(privateKey, "signer");
-    TestImages.Pushed signed = registry.pushTestImage("scenario/app", "signed", "signed");
+    TestImages.Pushed signed = push.apply("signed");
     cosign.sign(cosignKey, signed.digestReference());
-    TestImages.Pushed unsigned = registry.pushTestImage("scenario/app", "unsigned", "unsigned");
+    TestImages.Pushed unsigned = push.apply("unsigned");
     return new SignedImages(
         registry.hostPort() + "/scenario/**",
         signed.tagReference(),

@@ -1,0 +1,746 @@
+package dev.keychain.scenarios;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keychain.core.signers.KeyIds;
+import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.testing.controlplane.LocalControlPlane;
+import dev.keychain.testing.controlplane.LocalNode;
+import dev.keychain.testing.fixtures.ContentTrustScenario;
+import dev.keychain.testing.fixtures.Cosign;
+import dev.keychain.testing.fixtures.ImageLayouts;
+import dev.keychain.testing.fixtures.NotaryServer;
+import dev.keychain.testing.fixtures.OciRegistry;
+import dev.keychain.testing.fixtures.TestImages;
+import dev.keychain.testing.fixtures.TestPki;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The operator on a real node, installed with {@code helm install} as users install it: the kubelet
+ * runs the injected agents, the app containers read their keys from the memory volume, the
+ * lifecycle acts on running pods, a replica takes over from a deleted leader, images are admitted
+ * by who signed them (registry, notary and cosign on the node's address), and an operator that is
+ * down refuses new pods while running ones keep their keys until those expire.
+ *
+ * <p>Needs a machine where {@code kind-test/local/node.sh check} passes (root, cgroups, port 10250
+ * free); elsewhere it is skipped with the one-line reason (CI refuses to skip it).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NodeScenariosIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration TIMEOUT = Duration.ofSeconds(120);
+  private static final String API = KeychainObjects.API;
+
+  /** Short key lifetimes, so that "keys serve until they expire" is seen within the suite. */
+  private static final Duration KEY_LIFETIME = Duration.ofSeconds(90);
+
+  private static final String APPS = "node-apps";
+  private static final String KEY_DIR = "/var/run/keychain";
+
+  static Path work;
+  static LocalControlPlane plane;
+  static LocalNode node;
+  static KubernetesClient client;
+  static PodExec exec;
+  static NodeInstall install;
+  static OciRegistry registry;
+  static NotaryServer notary;
+
+  @BeforeAll
+  static void start() throws IOException {
+    Optional<String> unavailable = LocalNode.unavailableReason();
+    assumeTrue(unavailable.isEmpty(), () -> unavailable.get());
+    work = Files.createTempDirectory("node-scenarios-");
+    plane = LocalControlPlane.start(LocalControlPlane.Options.withNode());
+    node = plane.node().orElseThrow();
+    client = plane.client();
+    exec = new PodExec(client, Duration.ofSeconds(20));
+    OperatorProcess.installCrds(plane);
+    // Where the operator's pods reach them: on the node's address, not loopback.
+    registry = OciRegistry.start(work.resolve("registry"), node.address());
+    notary = NotaryServer.start(work.resolve("notary"), node.address());
+  }
+
+  @AfterAll
+  static void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {registry, notary, plane}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        System.err.println("[node-scenarios] closing " + c + ": " + e);
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void chartInstallsTwoReplicasThatElectOneLeaderAndServeTheWebhooks() {
+    install =
+        NodeInstall.install(
+            plane, Map.of("agent.keyLifetime", "PT" + KEY_LIFETIME.toSeconds() + "S"));
+    List<Pod> pods = install.operatorPods();
+    assertEquals(2, pods.size(), "replicas: " + pods);
+    assertTrue(pods.stream().allMatch(NodeInstall::ready), "not all replicas Ready");
+    assertTrue(
+        pods.stream().allMatch(p -> p.getSpec().getNodeName().equals(LocalNode.NAME)),
+        "replicas not on the node");
+    String leader = Await.value("a replica to lead", TIMEOUT, install::leaderPod);
+    assertTrue(pods.stream().anyMatch(p -> p.getMetadata().getName().equals(leader)));
+    Await.until(
+        "the operator to fill in both webhooks' caBundle",
+        TIMEOUT,
+        () ->
+            client
+                        .admissionRegistration()
+                        .v1()
+                        .mutatingWebhookConfigurations()
+                        .withName("keychain-operator-injection")
+                        .get()
+                        .getWebhooks()
+                        .get(0)
+                        .getClientConfig()
+                        .getCaBundle()
+                    != null
+                && client
+                        .admissionRegistration()
+                        .v1()
+                        .validatingWebhookConfigurations()
+                        .withName("keychain-operator-images")
+                        .get()
+                        .getWebhooks()
+                        .get(0)
+                        .getClientConfig()
+                        .getCaBundle()
+                    != null);
+  }
+
+  @Test
+  @Order(2)
+  void theUserScenarioSuitePassesWithAgentsRunByTheKubelet() throws IOException {
+    Path app = node.imageLayout(NodeInstall.APP_IMAGE);
+    Map<String, Path> layouts = new TreeMap<>();
+    for (String tag : List.of("signed", "unsigned")) {
+      layouts.put(tag, ImageLayouts.variant(app, "1", work.resolve("scenario-" + tag), tag, tag));
+    }
+    SignedImages images = SignedImages.publish(registry, work.resolve("cosign"), layouts);
+    node.importImage(layouts.get("signed"), images.signedImage());
+    node.importImage(layouts.get("unsigned"), images.unsignedImage());
+    List<ScenarioSuite.Result> results =
+        new ScenarioSuite(
+                client,
+                new PodAgents(client, TIMEOUT),
+                new ScenarioSuite.Settings(
+                    "node-scenarios",
+                    NodeInstall.NAMESPACE,
+                    "keychain.dev/injection",
+                    "keychain.dev/image-admission",
+                    NodeInstall.APP_IMAGE,
+                    images,
+                    TIMEOUT,
+                    false))
+            .run();
+    results.forEach(r -> System.out.println("[node-scenarios] " + r));
+    assertTrue(
+        results.stream().allMatch(ScenarioSuite.Result::passed),
+        results + "\n" + install.operatorLogs());
+  }
+
+  @Test
+  @Order(3)
+  void everyReplicaOfADeploymentReadsItsOwnKeyFromTheMemoryVolume() {
+    apply(
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: node-apps
+          labels: {keychain.dev/injection: enabled}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: share, namespace: node-apps}
+        stringData: {share: node-apps-tenant-share-32-bytes!}
+        ---
+        apiVersion: keychain.dev/v1alpha1
+        kind: KeyChain
+        metadata: {name: chain, namespace: node-apps}
+        spec:
+          tenantShareSecretRef: {name: share, key: share}
+          groups: [{name: A}, {name: B}]
+        ---
+        apiVersion: keychain.dev/v1alpha1
+        kind: SecureInstance
+        metadata: {name: svc, namespace: node-apps}
+        spec:
+          keyChain: chain
+          clusterGroup: A
+          selector: {matchLabels: {app: svc}}
+          state: Running
+        """);
+    awaitReady("KeyChain", "chain");
+    awaitReady("SecureInstance", "svc");
+    apply(
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: svc, namespace: node-apps}
+        spec:
+          replicas: 3
+          selector: {matchLabels: {app: svc}}
+          template:
+            metadata: {labels: {app: svc}}
+            spec:
+              terminationGracePeriodSeconds: 2
+              containers:
+                - name: app
+                  image: %s
+                  imagePullPolicy: Never
+                  command: [sleep, "86400"]
+        """
+            .formatted(NodeInstall.APP_IMAGE));
+    Map<String, JsonNode> keys = awaitKeys("every replica to hold a key", k -> true);
+    assertEquals(3, keys.size(), "pods with keys: " + keys.keySet());
+    Set<String> ids = new HashSet<>();
+    keys.values().forEach(k -> ids.add(k.path("keyId").asText()));
+    assertEquals(3, ids.size(), "keys are not distinct per pod: " + keys);
+    for (Pod pod : svcPods()) {
+      String name = pod.getMetadata().getName();
+      assertEquals("true", pod.getMetadata().getAnnotations().get("keychain.dev/injected"));
+      // The agent's handshake went to the operator's Service, by its cluster DNS name.
+      String url =
+          pod.getSpec().getInitContainers().stream()
+              .filter(c -> c.getName().equals("keychain-agent"))
+              .flatMap(c -> c.getEnv().stream())
+              .filter(e -> e.getName().equals("KEYCHAIN_OPERATOR_URL"))
+              .findFirst()
+              .orElseThrow()
+              .getValue();
+      assertEquals("https://keychain-operator." + NodeInstall.NAMESPACE + ".svc:443", url);
+      String size = exec.run(APPS, name, "app", "wc", "-c", KEY_DIR + "/key").orElseThrow();
+      assertEquals("16", size.trim().split("\\s+")[0], "128-bit sub key expected in " + name);
+      String keyId = keys.get(name).path("keyId").asText();
+      Await.value(
+          "status.agents of svc to show " + name + " with its key " + keyId,
+          TIMEOUT,
+          () -> agentStatus(name).filter(a -> keyId.equals(a.path("keyId").asText())));
+    }
+  }
+
+  @Test
+  @Order(4)
+  void pausedEmptiesTheKeyFilesWithinSecondsAndRunningRestoresThem() {
+    Instant paused = Instant.now();
+    setState("Paused");
+    awaitNoKeys("Paused to empty every pod's key files");
+    System.out.println(
+        "[node-scenarios] Paused emptied 3 pods' key files in "
+            + Duration.between(paused, Instant.now()).toMillis()
+            + " ms");
+    setState("Running");
+    Map<String, JsonNode> keys = awaitKeys("Running to restore every pod's key", k -> true);
+    assertEquals(3, keys.size());
+    assertNoAppRestarts();
+  }
+
+  @Test
+  @Order(5)
+  void restartBringsTheNewSubKeyEpochIntoTheRunningPodsFiles() {
+    Map<String, JsonNode> before = awaitKeys("keys before the restart", k -> true);
+    long epoch = before.values().iterator().next().path("agentEpoch").asLong();
+    setState("Restart");
+    Map<String, JsonNode> after =
+        awaitKeys(
+            "every pod to hold a key of sub-key epoch " + (epoch + 1),
+            k -> k.path("agentEpoch").asLong() == epoch + 1);
+    for (var e : after.entrySet()) {
+      assertNotEquals(
+          before.get(e.getKey()).path("keyId").asText(), e.getValue().path("keyId").asText());
+    }
+    awaitRotationDone(epoch + 1);
+    // Restart is a request, carried out once per generation of the spec: back to Running, so
+    // that a later spec change is not another restart and a later Restart is a change.
+    setState("Running");
+    assertNoAppRestarts();
+  }
+
+  @Test
+  @Order(6)
+  void movingToAnotherGroupReKeysTheRunningPods() {
+    Map<String, JsonNode> before = awaitKeys("keys in group A", k -> true);
+    patchSpec("SecureInstance", "svc", "{\"clusterGroup\":\"B\"}");
+    Map<String, JsonNode> after =
+        awaitKeys("every pod to hold a key of group B", k -> "B".equals(k.path("group").asText()));
+    for (var e : after.entrySet()) {
+      assertNotEquals(
+          before.get(e.getKey()).path("keyId").asText(), e.getValue().path("keyId").asText());
+    }
+    assertNoAppRestarts();
+  }
+
+  @Test
+  @Order(7)
+  void theOtherReplicaTakesOverWhenTheLeaderPodIsDeletedDuringARotation() {
+    Map<String, JsonNode> before = awaitKeys("keys before the rotation", k -> true);
+    long epoch = before.values().iterator().next().path("agentEpoch").asLong();
+    String leader = Await.value("a leader", TIMEOUT, install::leaderPod);
+    setState("Restart");
+    client.pods().inNamespace(NodeInstall.NAMESPACE).withName(leader).delete();
+    String next =
+        Await.value(
+            "another replica to take the lease from " + leader,
+            TIMEOUT,
+            () -> install.leaderPod().filter(p -> !p.equals(leader)));
+    System.out.println("[node-scenarios] leader " + leader + " deleted; " + next + " took over");
+    awaitKeys(
+        "every pod to converge on sub-key epoch " + (epoch + 1) + " under the new leader",
+        k -> k.path("agentEpoch").asLong() == epoch + 1);
+    awaitRotationDone(epoch + 1);
+    setState("Running");
+    install.scale(2);
+    assertNoAppRestarts();
+  }
+
+  @Test
+  @Order(8)
+  void imagesRunWhenAWhitelistedKeySignedThemAndAreDeniedNamingAnyOtherSigner() throws IOException {
+    Path app = node.imageLayout(NodeInstall.APP_IMAGE);
+    Map<String, Path> layouts = new ConcurrentHashMap<>();
+    // Docker Content Trust (notary): alice signs 1.0.0 through targets/releases; mallory, who
+    // got a delegation of his own on the server, signs "evil".
+    ContentTrustScenario dct =
+        ContentTrustScenario.publishRunnable(
+            registry, notary, work.resolve("dct"), "evil", app, "1", layouts);
+    // cosign: carol signs "carol", dave (listed nowhere) signs "dave".
+    Cosign cosign = Cosign.locate(work.resolve("cosign-signers"));
+    Map<String, Path> cosignKeys = new TreeMap<>();
+    for (String signer : List.of("carol", "dave")) {
+      Path pem = work.resolve(signer + ".pem");
+      Files.writeString(
+          pem, TestPki.pem(TestPki.create(signer).clientCertificate(signer).keys().getPrivate()));
+      cosignKeys.put(signer, cosign.importKey(pem, signer));
+      Path layout =
+          ImageLayouts.variant(app, "1", work.resolve("cosign-" + signer), signer, signer);
+      TestImages.Pushed pushed = ImageLayouts.push(layout, signer, registry, "cosign/app");
+      cosign.sign(cosignKeys.get(signer), pushed.digestReference());
+      layouts.put(pushed.tagReference(), layout);
+    }
+    layouts.forEach((reference, layout) -> node.importImage(layout, reference));
+    String carolPem = Files.readString(work.resolve("cosign-signers/carol.pub"));
+    String aliceId =
+        KeyIds.notaryCanonicalId(PublicKeys.fromPem(Files.readString(dct.aliceCertificate())));
+    String malloryId =
+        KeyIds.notaryCanonicalId(PublicKeys.fromPem(Files.readString(dct.malloryCertificate())));
+
+    String ns = "node-images";
+    apply(
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: %s
+          labels: {keychain.dev/image-admission: enabled}
+        """
+            .formatted(ns));
+    GenericKubernetesResource whitelist =
+        generic(
+            "SignerWhitelist",
+            ns,
+            "signed",
+            Map.of(
+                "images",
+                List.of(registry.hostPort() + "/edge/*", registry.hostPort() + "/cosign/**"),
+                "signers",
+                List.of(
+                    Map.of("name", "alice", "keyId", aliceId),
+                    Map.of(
+                        "name",
+                        "carol",
+                        "keyId",
+                        KeyIds.spkiFingerprint(PublicKeys.fromPem(carolPem)),
+                        "publicKey",
+                        carolPem)),
+                "trust",
+                Map.of(
+                    "notary",
+                    Map.of(
+                        "server", notary.url(),
+                        "rootKeyIds", List.of(dct.publisher().rootKeyId()),
+                        "caBundle", notary.pki().caPem()),
+                    "cosign",
+                    Map.of("enabled", true)),
+                "registry",
+                Map.of("insecureHttp", true),
+                "mode",
+                "Enforce"));
+    client.resource(whitelist).create();
+    awaitReady(ns, "SignerWhitelist", "signed");
+
+    for (String image :
+        List.of(dct.legit().tagReference(), registry.hostPort() + "/cosign/app:carol")) {
+      String pod = "ok-" + Integer.toHexString(image.hashCode());
+      Await.value(
+          "a pod of " + image + " (signed by a whitelisted key) to be admitted",
+          TIMEOUT,
+          () -> Optional.of(client.resource(appPod(ns, pod, image)).create()));
+      Await.until("pod " + pod + " of " + image + " to run", TIMEOUT, () -> running(ns, pod));
+    }
+
+    String evil = dct.malicious().tagReference();
+    String denial = denied(() -> client.resource(appPod(ns, "evil", evil)).create());
+    assertTrue(denial.contains(malloryId), "the denial does not name mallory's key: " + denial);
+    assertTrue(denial.contains(evil), denial);
+    String dave = registry.hostPort() + "/cosign/app:dave";
+    String cosignDenial = denied(() -> client.resource(appPod(ns, "dave", dave)).create());
+    assertTrue(
+        cosignDenial.contains("none by a whitelisted key"), "cosign denial: " + cosignDenial);
+
+    // A Deployment of mallory's image is refused before any ReplicaSet or pod exists.
+    String deploymentDenial =
+        denied(
+            () ->
+                client
+                    .resource(
+                        load("""
+                            apiVersion: apps/v1
+                            kind: Deployment
+                            metadata: {name: evil, namespace: %s}
+                            spec:
+                              replicas: 1
+                              selector: {matchLabels: {app: evil}}
+                              template:
+                                metadata: {labels: {app: evil}}
+                                spec:
+                                  containers: [{name: app, image: "%s", command: [sleep, "3600"]}]
+                            """
+                                .formatted(ns, evil))
+                            .get(0))
+                    .create());
+    assertTrue(deploymentDenial.contains(malloryId), deploymentDenial);
+    assertTrue(
+        client
+            .apps()
+            .replicaSets()
+            .inNamespace(ns)
+            .withLabel("app", "evil")
+            .list()
+            .getItems()
+            .isEmpty(),
+        "a ReplicaSet of the denied Deployment exists");
+    assertTrue(
+        client.pods().inNamespace(ns).withLabel("app", "evil").list().getItems().isEmpty(),
+        "a pod of the denied Deployment exists");
+  }
+
+  @Test
+  @Order(9)
+  void withTheOperatorDownNewPodsAreRefusedAndRunningPodsKeepTheirKeysUntilTheyExpire() {
+    Map<String, JsonNode> held = awaitKeys("keys before the operator goes down", k -> true);
+    install.scale(0);
+    Instant down = Instant.now();
+    String refusal =
+        denied(
+            () ->
+                client
+                    .resource(
+                        appPod(APPS, "while-down", NodeInstall.APP_IMAGE)
+                            .edit()
+                            .editMetadata()
+                            .addToLabels("app", "svc")
+                            .endMetadata()
+                            .build())
+                    .create());
+    assertTrue(refusal.contains("keychain"), "refusal does not name the webhook: " + refusal);
+    // The keys stay while they are valid; each agent wipes its own at its expiry.
+    Instant lastExpiry =
+        held.values().stream()
+            .map(k -> Instant.parse(k.path("expiresAt").asText()))
+            .max(Instant::compareTo)
+            .orElseThrow();
+    Map<String, JsonNode> stillHeld = keys();
+    assertEquals(held.keySet(), stillHeld.keySet(), "keys lost as the operator went down");
+    Await.until(
+        "every agent to wipe its key at its expiry (" + lastExpiry + ")",
+        KEY_LIFETIME.plus(TIMEOUT),
+        () -> Instant.now().isAfter(lastExpiry) && keys().isEmpty());
+    for (JsonNode k : held.values()) {
+      assertTrue(
+          Instant.now().isAfter(Instant.parse(k.path("expiresAt").asText())),
+          "a key was wiped before its expiry");
+    }
+    System.out.println(
+        "[node-scenarios] operator down for "
+            + Duration.between(down, Instant.now()).toSeconds()
+            + " s: new pods refused, keys served until they expired");
+    install.scale(2);
+    awaitKeys("every agent to enrol again once the operator is back", k -> true);
+    Await.value(
+        "a new pod to be admitted and injected again",
+        TIMEOUT,
+        () ->
+            Optional.of(
+                client
+                    .resource(
+                        appPod(APPS, "after-down", NodeInstall.APP_IMAGE)
+                            .edit()
+                            .editMetadata()
+                            .addToLabels("app", "svc")
+                            .endMetadata()
+                            .build())
+                    .create()));
+    assertNoAppRestarts();
+  }
+
+  @Test
+  @Order(10)
+  void deletedRemovesTheKeysFromEveryRunningPod() {
+    setState("Deleted");
+    awaitNoKeys("Deleted to remove every pod's key files");
+    Await.until(
+        "SecureInstance svc to be gone (finalizer done)",
+        TIMEOUT,
+        () -> resource(APPS, "SecureInstance", "svc") == null);
+  }
+
+  // --- helpers ---
+
+  private static List<HasMetadata> load(String yaml) {
+    return client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
+  }
+
+  private static void apply(String yaml) {
+    for (HasMetadata object : load(yaml)) {
+      client.resource(object).create();
+    }
+  }
+
+  private static GenericKubernetesResource generic(
+      String kind, String ns, String name, Map<String, Object> spec) {
+    GenericKubernetesResource r = new GenericKubernetesResource();
+    r.setApiVersion(API);
+    r.setKind(kind);
+    r.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(ns)
+            .build());
+    r.setAdditionalProperty("spec", spec);
+    return r;
+  }
+
+  private static Pod appPod(String ns, String name, String image) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .endMetadata()
+        .withNewSpec()
+        .withTerminationGracePeriodSeconds(2L)
+        .addNewContainer()
+        .withName("app")
+        .withImage(image)
+        .withImagePullPolicy("IfNotPresent")
+        .withCommand("sleep", "86400")
+        .endContainer()
+        .endSpec()
+        .build();
+  }
+
+  /** The API server's refusal message of {@code create}, which must be refused. */
+  private static String denied(Runnable create) {
+    try {
+      create.run();
+    } catch (KubernetesClientException e) {
+      return e.getStatus() != null && e.getStatus().getMessage() != null
+          ? e.getStatus().getMessage()
+          : e.getMessage();
+    }
+    throw new AssertionError("admitted, though it must be refused");
+  }
+
+  private static boolean running(String ns, String pod) {
+    Pod p = client.pods().inNamespace(ns).withName(pod).get();
+    return p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
+  }
+
+  private static List<Pod> svcPods() {
+    return client.pods().inNamespace(APPS).withLabel("app", "svc").list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .filter(p -> "Running".equals(p.getStatus().getPhase()))
+        .toList();
+  }
+
+  /**
+   * The key metadata each running svc pod's app container reads now (pods without one left out).
+   */
+  private static Map<String, JsonNode> keys() {
+    Map<String, JsonNode> keys = new TreeMap<>();
+    for (Pod pod : svcPods()) {
+      String name = pod.getMetadata().getName();
+      exec.read(APPS, name, "app", KEY_DIR + "/key.json")
+          .ifPresent(
+              json -> {
+                try {
+                  keys.put(name, JSON.readTree(json));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+    }
+    return keys;
+  }
+
+  /** Waits until each of the 3 svc pods holds a key meeting {@code test}; returns them. */
+  private static Map<String, JsonNode> awaitKeys(
+      String what, java.util.function.Predicate<JsonNode> test) {
+    try {
+      return Await.value(
+          what,
+          TIMEOUT,
+          () -> {
+            if (svcPods().size() != 3) {
+              return Optional.empty();
+            }
+            Map<String, JsonNode> keys = keys();
+            return keys.size() == 3 && keys.values().stream().allMatch(test)
+                ? Optional.of(keys)
+                : Optional.empty();
+          });
+    } catch (ScenarioFailure e) {
+      throw new ScenarioFailure(e.getMessage() + "\n" + diagnosis(), e);
+    }
+  }
+
+  /** What the pods hold, what the instance's status says, the agents' and operator's logs. */
+  private static String diagnosis() {
+    StringBuilder out = new StringBuilder("pods' keys (ID prefix, epochs, group):\n");
+    keys()
+        .forEach(
+            (pod, k) ->
+                out.append("  ")
+                    .append(pod)
+                    .append(": ")
+                    .append(k.path("keyId").asText().substring(0, 16))
+                    .append(' ')
+                    .append(k.path("rootEpoch").asLong())
+                    .append('.')
+                    .append(k.path("groupEpoch").asLong())
+                    .append('.')
+                    .append(k.path("agentEpoch").asLong())
+                    .append(' ')
+                    .append(k.path("group").asText())
+                    .append('\n'));
+    out.append("svc status: ").append(status("SecureInstance", "svc").orElse(null)).append('\n');
+    for (Pod pod : svcPods()) {
+      String name = pod.getMetadata().getName();
+      try {
+        out.append("--- agent of ")
+            .append(name)
+            .append('\n')
+            .append(
+                client
+                    .pods()
+                    .inNamespace(APPS)
+                    .withName(name)
+                    .inContainer("keychain-agent")
+                    .tailingLines(15)
+                    .getLog());
+      } catch (RuntimeException e) {
+        out.append("(no agent log: ").append(e.getMessage()).append(")\n");
+      }
+    }
+    return out + install.operatorLogs();
+  }
+
+  private static void awaitNoKeys(String what) {
+    Await.until(what, TIMEOUT, () -> svcPods().size() == 3 && keys().isEmpty());
+  }
+
+  private static void awaitRotationDone(long epoch) {
+    Await.value(
+        "svc to complete the rotation (subKeyEpoch " + epoch + ", Running)",
+        TIMEOUT,
+        () ->
+            status("SecureInstance", "svc")
+                .filter(s -> s.path("subKeyEpoch").asLong() == epoch)
+                .filter(s -> "Running".equals(s.path("state").asText())));
+  }
+
+  /** No app container restarted: the lifecycle acts on the key files, never on the app. */
+  private static void assertNoAppRestarts() {
+    for (Pod pod : svcPods()) {
+      for (ContainerStatus s : pod.getStatus().getContainerStatuses()) {
+        if (s.getName().equals("app")) {
+          assertEquals(
+              0,
+              s.getRestartCount(),
+              "app container of " + pod.getMetadata().getName() + " restarted");
+        }
+      }
+    }
+  }
+
+  private static void setState(String state) {
+    apps().setState("svc", state);
+  }
+
+  private static void patchSpec(String kind, String name, String spec) {
+    apps().patchSpec(kind, name, spec);
+  }
+
+  private static GenericKubernetesResource resource(String ns, String kind, String name) {
+    return new KeychainObjects(client, ns).get(kind, name);
+  }
+
+  private static Optional<JsonNode> status(String kind, String name) {
+    return apps().status(kind, name);
+  }
+
+  private static Optional<JsonNode> agentStatus(String pod) {
+    return apps().agentStatus("svc", pod);
+  }
+
+  private static KeychainObjects apps() {
+    return new KeychainObjects(client, APPS);
+  }
+
+  private static void awaitReady(String kind, String name) {
+    awaitReady(APPS, kind, name);
+  }
+
+  private static void awaitReady(String ns, String kind, String name) {
+    new KeychainObjects(client, ns).awaitReady(kind, name, TIMEOUT);
+  }
+}
