@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Runs keychain-operator. With a reachable cluster (KUBECONFIG or ~/.kube/config), against it;
-# otherwise on an embedded local control plane (etcd + kube-apiserver + kube-controller-manager on
-# loopback, built from source on first use). Ctrl-C stops everything it started.
+# otherwise on an embedded local control plane (etcd + kube-apiserver + kube-controller-manager,
+# built from source on first use). Where this machine can run a real node (root, cgroups, port
+# 10250 free: kind-test/local/node.sh check), the node joins that plane and the operator is
+# installed with its Helm chart as users install it, so the demo's pods really run; elsewhere the
+# operator runs as a process beside the plane and the demo's pods stay Pending.
+# Ctrl-C stops everything it started.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STATE="${KEYCHAIN_STATE_DIR:-$ROOT/.local}"
@@ -26,24 +30,35 @@ say "building keychain-operator (./mvnw install -DskipTests)"
 
 kubectl_bin="$(command -v kubectl || true)"
 embedded=false
+with_node=""
 if [ -n "$kubectl_bin" ] && cluster_reachable "$kubectl_bin"; then
   say "using the configured cluster: $("$kubectl_bin" config current-context 2>/dev/null || echo "$KUBECONFIG")"
 else
   say "no reachable cluster configured; starting the embedded local control plane"
   embedded=true
-  bin_dir="$(bash kind-test/local/build-k8s-binaries.sh)"
+  if node_reason="$(bash kind-test/local/node.sh check)"; then
+    with_node=true
+    say "this machine can run a node: kubelet, kube-proxy, containerd and cluster DNS join the plane"
+    bin_dir="$(bash kind-test/local/build-k8s-binaries.sh --node)"
+  else
+    say "$node_reason: the demo's pods will stay Pending"
+    bin_dir="$(bash kind-test/local/build-k8s-binaries.sh)"
+  fi
   kubectl_bin="$bin_dir/kubectl"
   ./mvnw -B -q -pl testing/control-plane dependency:build-classpath \
     -Dmdep.outputFile="$STATE/control-plane.classpath" >/dev/null
+  [ -z "$with_node" ] || ./mvnw -B -q -pl scenarios dependency:build-classpath \
+    -Dmdep.outputFile="$STATE/scenarios.classpath" >/dev/null
   mkdir -p "$STATE"
   rm -f "$STATE/control-plane/kubeconfig"
   # A new control plane has new audit keys: logs of an earlier run would (rightly) fail verification.
   rm -rf "$STATE/audit"
   KEYCHAIN_K8S_BIN="$bin_dir" java -cp "testing/control-plane/target/classes:$(cat "$STATE/control-plane.classpath")" \
-    dev.keychain.testing.controlplane.LocalControlPlaneMain "$STATE/control-plane" \
+    dev.keychain.testing.controlplane.LocalControlPlaneMain ${with_node:+--node} "$STATE/control-plane" \
     > "$STATE/control-plane.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 240); do
+  plane_pid=$!
+  for _ in $(seq 1 1200); do
     [ -f "$STATE/control-plane/kubeconfig" ] && break
     kill -0 "${pids[0]}" 2>/dev/null || { cat "$STATE/control-plane.log" >&2; exit 1; }
     sleep 0.5
@@ -51,6 +66,87 @@ else
   [ -f "$STATE/control-plane/kubeconfig" ] || { say "control plane did not start"; cat "$STATE/control-plane.log" >&2; exit 1; }
   export KUBECONFIG="$STATE/control-plane/kubeconfig"
   say "local control plane ready; in another shell: export KUBECONFIG=$KUBECONFIG; $kubectl_bin get ns"
+fi
+
+if [ -n "$with_node" ]; then
+  # The operator as users install it: images built from this build and imported into the node,
+  # then the chart (2 replicas, webhooks through the Service, leader election, its RBAC).
+  say "building the operator and agent images (kind-test/images/build-images.sh) and importing them into the node"
+  TAG="$(bash kind-test/images/build-images.sh 2>"$STATE/images.log" | sed -n 's/^keychain-agent:\([^@]*\)@.*/\1/p')"
+  [ -n "$TAG" ] || { cat "$STATE/images.log" >&2; exit 1; }
+  for image in keychain-operator keychain-agent; do
+    bash kind-test/local/node.sh import "target/images/$image" "keychain.local/$image:$TAG"
+  done
+  helm_bin="$(bash kind-test/local/build-helm.sh)"
+  say "helm install keychain helm/keychain-operator -n keychain-system (2 replicas on the node)"
+  "$helm_bin" install keychain helm/keychain-operator -n keychain-system --create-namespace \
+    --set image.repository=keychain.local/keychain-operator --set image.tag="$TAG" --set image.pullPolicy=Never \
+    --set agent.image.repository=keychain.local/keychain-agent --set agent.image.tag="$TAG" \
+    --set agent.image.pullPolicy=Never --wait --timeout 5m >/dev/null
+  "$kubectl_bin" -n keychain-system get pods -o wide
+
+  say "publishing signed images: registry and notary on the node's address, seed 002's signers"
+  app_layout="$(awk '$2 == "keychain.local/app:1" {print $1}' /var/lib/keychain-node/images.txt)"
+  node_ip="$(cat /var/lib/keychain-node/address)"
+  rm -rf "$STATE/demo-images"
+  java -cp "scenarios/target/classes:$(cat "$STATE/scenarios.classpath")" dev.keychain.scenarios.DemoSignedImages \
+    "$STATE/demo-images" "$node_ip" "$app_layout" keychain-demo > "$STATE/demo-images.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 240); do
+    [ -f "$STATE/demo-images/demo-images.txt" ] && break
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$STATE/demo-images.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  grep -v '^#' "$STATE/demo-images/demo-images.txt" | while read -r layout ref; do
+    bash kind-test/local/node.sh import "$layout" "$ref"
+  done
+  signed_image="$(awk '$2 == "signed" {print $3}' "$STATE/demo-images/demo-images.txt")"
+  evil_image="$(awk '$2 == "evil" {print $3}' "$STATE/demo-images/demo-images.txt")"
+  mallory_id="$(awk '$2 == "evil" {print $5}' "$STATE/demo-images/demo-images.txt")"
+
+  say "applying examples/ and SignerWhitelist demo-signers (alice's key, for the images of the demo registry)"
+  "$kubectl_bin" apply -f examples/ >/dev/null
+  "$kubectl_bin" apply -f "$STATE/demo-images/demo-whitelist.yaml" >/dev/null
+  "$kubectl_bin" label namespace keychain-demo keychain.dev/injection=enabled keychain.dev/image-admission=enabled --overwrite >/dev/null
+  "$kubectl_bin" -n keychain-demo wait --for=condition=Ready --timeout=90s keychain/tenant-a secureinstance/web signerwhitelist/demo-signers >/dev/null \
+    || say "examples not Ready yet; see kubectl -n keychain-system logs deploy/keychain-operator"
+  "$kubectl_bin" -n keychain-demo get keychains,secureinstances,signerwhitelists -o wide
+
+  say "creating pod web-0 (label app=web, selected by SecureInstance web): injected, its agent enrols, it runs"
+  "$kubectl_bin" -n keychain-demo run web-0 --image=keychain.local/app:1 --image-pull-policy=Never \
+    --labels=app=web --restart=Never --command -- sleep 86400 >/dev/null
+  "$kubectl_bin" -n keychain-demo wait --for=condition=Ready --timeout=120s pod/web-0 >/dev/null \
+    || say "web-0 is not Ready; see kubectl -n keychain-demo describe pod web-0"
+  "$kubectl_bin" -n keychain-demo get pod web-0 -o wide
+  key_id="$("$kubectl_bin" -n keychain-demo exec web-0 -c web-0 -- cat /var/run/keychain/key.json | sed -n 's/.*"keyId" : "\([0-9a-f]*\)".*/\1/p')"
+  echo "    web-0 reads its key from /var/run/keychain/key (memory volume); key ID $key_id"
+  echo "    (status.agents of web says the same: $("$kubectl_bin" -n keychain-demo get si web -o jsonpath='{.status.agents[0].keyId}'))"
+
+  say "an image alice signed (Docker Content Trust, notary delegation targets/releases): admitted"
+  "$kubectl_bin" -n keychain-demo run signed --image="$signed_image" --restart=Never --command -- sleep 86400 2>&1 | sed 's/^/    /'
+  say "an image signed by mallory's key, which the whitelist does not list: denied, naming that key"
+  "$kubectl_bin" -n keychain-demo run evil --image="$evil_image" --restart=Never --command -- sleep 86400 2>&1 | sed 's/^/    /' || true
+  echo "    (mallory's key ID: $mallory_id)"
+
+  say "the audit log of keychain-demo (examples/40-auditlog.yaml)"
+  for _ in $(seq 1 60); do
+    [ -n "$("$kubectl_bin" -n keychain-demo get auditlog demo -o jsonpath='{.status.lastVerificationResult}' 2>/dev/null)" ] && break
+    sleep 1
+  done
+  "$kubectl_bin" -n keychain-demo get auditlog demo -o wide
+  cat >&2 <<EOF_NODE_HELP
+==> the operator runs in the node's pods. Look around in another shell:
+      export KUBECONFIG=$KUBECONFIG
+      $kubectl_bin -n keychain-system get pods,lease
+      $kubectl_bin -n keychain-demo exec web-0 -c web-0 -- cat /var/run/keychain/key.json   # ID and epochs, not the key
+      $kubectl_bin -n keychain-demo patch secureinstance web --type merge -p '{"spec":{"state":"Paused"}}'
+      $kubectl_bin -n keychain-demo exec web-0 -c web-0 -- ls /var/run/keychain        # empty while Paused
+      $kubectl_bin -n keychain-demo get events --sort-by=.lastTimestamp
+      $kubectl_bin -n keychain-system logs deploy/keychain-operator
+==> Ctrl-C stops the operator, the node and the control plane.
+EOF_NODE_HELP
+  wait "$plane_pid"
+  exit 0
 fi
 
 say "installing the CRDs (kubectl apply --server-side -f crds/)"
