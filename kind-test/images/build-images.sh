@@ -25,15 +25,17 @@ for required in operator/target/quarkus-app/quarkus-run.jar agent/target/keychai
 done
 
 # The runtime: java.se plus what the operator uses beyond it (EC, PKCS#11 for HSMs, Unsafe for
-# Netty, management for health), stripped. Cached by JDK version.
-JRE="$CACHE/jre-$JAVA_VERSION"
+# Netty, management for health), stripped, with the JDK's default class-data-sharing archive
+# (without it every JVM start parses and verifies the core classes again: the agent enrols before
+# the app container starts, so its start is on every pod's path). Cached by JDK version.
+JRE="$CACHE/jre-$JAVA_VERSION-cds"
 if [ ! -x "$JRE/bin/java" ]; then
   say "jlink: Java $JAVA_VERSION runtime into $JRE"
   rm -rf "$JRE.tmp" && mkdir -p "$CACHE"
   "$JAVA_HOME_BUILD/bin/jlink" \
     --add-modules java.se,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.unsupported,jdk.management,jdk.zipfs,jdk.naming.dns,jdk.localedata \
     --include-locales en \
-    --strip-debug --no-man-pages --no-header-files --compress=2 \
+    --strip-debug --no-man-pages --no-header-files --compress=2 --generate-cds-archive \
     --output "$JRE.tmp"
   mv "$JRE.tmp" "$JRE"
 fi
