@@ -34,6 +34,12 @@ public record AuditEvent(
           "AdmissionAllowed",
           "AdmissionDenied");
 
+  /**
+   * Records the log writes about itself, whatever an AuditLog selects: {@code LogPruned} states a
+   * retention prune before it happens (see {@link PruneRecord}).
+   */
+  public static final java.util.List<String> LOG_TYPES = java.util.List.of("LogPruned");
+
   private static final ObjectMapper CANONICAL =
       JsonMapper.builder()
           .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
@@ -41,7 +47,7 @@ public record AuditEvent(
           .build();
 
   public AuditEvent {
-    if (!TYPES.contains(type)) {
+    if (!TYPES.contains(type) && !LOG_TYPES.contains(type)) {
       throw new IllegalArgumentException("unknown audit event type " + type);
     }
     attributes = attributes == null ? Map.of() : new TreeMap<>(attributes);

@@ -6,20 +6,45 @@ import java.security.MessageDigest;
 import java.util.Optional;
 
 /**
- * Verifies a copied log with K_0: every checkpoint must come in key order, cover exactly the
- * records before it, carry their Merkle root, and be MACed with its K_i. Detects the attack classes
- * of seed 003's Table 2: a modified or reordered record (root mismatch at the next checkpoint), an
+ * Verifies a copied log with K_0 (every checkpoint must come in key order, cover exactly the
+ * records before it, carry their Merkle root, and be MACed with its K_i), with the checkpoint
+ * signing key's public half (every checkpoint signed), or with both. Detects the attack classes of
+ * seed 003's Table 2: a modified or reordered record (root mismatch at the next checkpoint), an
  * inserted or deleted record (size mismatch), a replaced or forged checkpoint, or one MACed with a
- * reused or future key (MAC or key-order mismatch), and truncation against a trusted head (e.g. the
- * last checkpoint in the AuditLog status).
+ * reused or future key (MAC or key-order mismatch), and truncation or a rewritten history against a
+ * trusted head. A pruned log verifies from its prune marker only if a checkpointed {@code
+ * LogPruned} record, written by the writer before it pruned, states exactly that prune: a marker
+ * written by hand over deleted records is refused in every mode. The report names what it could not
+ * check (no K_0, no public key, no trusted head).
  */
 public final class AuditLogVerifier {
   private AuditLogVerifier() {}
 
-  /** The outcome: counts, and the first problem in words (empty when the log verifies). */
-  public record Report(long records, long checkpoints, Optional<String> problem, String tornTail) {
+  /**
+   * The outcome: counts, the first problem in words (empty when the log verifies), and what was not
+   * checked for want of a key or a head.
+   */
+  public record Report(
+      long records,
+      long checkpoints,
+      Optional<String> problem,
+      String tornTail,
+      java.util.List<String> notChecked) {
+    public Report(long records, long checkpoints, Optional<String> problem, String tornTail) {
+      this(records, checkpoints, problem, tornTail, java.util.List.of());
+    }
+
     public boolean ok() {
       return problem.isEmpty();
+    }
+  }
+
+  /** What a verification may use: K_0, the signing public key, a trusted head; threads to hash. */
+  public record Keys(Optional<byte[]> k0, Optional<byte[]> publicKey, Optional<Checkpoint> head) {
+    public Keys {
+      if (k0.isEmpty() && publicKey.isEmpty()) {
+        throw new IllegalArgumentException("verification needs K_0, a public key or both");
+      }
     }
   }
 
@@ -33,6 +58,18 @@ public final class AuditLogVerifier {
    * that follow are sequential and cheap.
    */
   public static Report verify(Path dir, byte[] k0, Optional<Checkpoint> trustedHead, int threads) {
+    return verify(dir, new Keys(Optional.of(k0), Optional.empty(), trustedHead), threads);
+  }
+
+  /**
+   * Offline verification with the Ed25519 public key only: every checkpoint must be signed, cover
+   * exactly the records before it and carry their root. MACs are not checked (that needs K_0).
+   */
+  public static Report verifyOffline(Path dir, byte[] publicKey, Optional<Checkpoint> trustedHead) {
+    return verify(dir, new Keys(Optional.empty(), Optional.of(publicKey), trustedHead), 1);
+  }
+
+  public static Report verify(Path dir, Keys keys, int threads) {
     LogFrames.Scan scan;
     try {
       scan = LogFrames.scan(dir);
@@ -46,34 +83,75 @@ public final class AuditLogVerifier {
       return new Report(
           0, 0, Optional.of("cannot read " + PruneMarker.FILE + ": " + e.getMessage()), null);
     }
+    java.util.List<String> notChecked = new java.util.ArrayList<>();
+    if (keys.k0().isEmpty()) {
+      notChecked.add("checkpoint MACs (no K_0)");
+    }
+    if (keys.publicKey().isEmpty()) {
+      notChecked.add("checkpoint signatures (no public key)");
+    }
+    if (keys.head().isEmpty()) {
+      notChecked.add("truncation and rewrites of the whole log (no trusted head)");
+    }
     // After retention, verification starts at the first kept record with K_c, c = pruned
     // checkpoints.
     MerkleTree tree = PruneMarker.startTree(marker);
     long checkpoints = marker.map(PruneMarker::checkpoints).orElse(0L);
     Checkpoint last = null;
+    Checkpoint unsigned = null; // a checkpoint whose signature is still to come
+    long pruneRecordAt = -1; // leaf index of the LogPruned record that states the marker's prune
     byte[][] leafHashes = leafHashes(scan.frames(), threads);
-    try (EvolvingKey key = EvolvingKey.fromInitial(k0, checkpoints)) {
+    EvolvingKey key =
+        keys.k0().isPresent() ? EvolvingKey.fromInitial(keys.k0().get(), checkpoints) : null;
+    try {
       for (int i = 0; i < scan.frames().size(); i++) {
         LogFrames.Frame f = scan.frames().get(i);
         if (f.type() == LogFrames.RECORD) {
+          if (unsigned != null) {
+            return fail(tree, checkpoints, scan, notSigned(checkpoints - 1) + at(f), notChecked);
+          }
+          if (marker.isPresent() && pruneRecordAt < 0 && states(marker.get(), f.payload())) {
+            pruneRecordAt = tree.size();
+          }
           tree.appendLeafHash(leafHashes[i]);
           continue;
         }
         if (f.type() == LogFrames.CHECKPOINT_SIGNATURE) {
-          continue; // checked by verifyOffline
+          if (keys.publicKey().isEmpty()) {
+            continue;
+          }
+          if (unsigned == null
+              || !CheckpointSignatures.verify(unsigned, f.payload(), keys.publicKey().get())) {
+            return fail(
+                tree,
+                checkpoints,
+                scan,
+                "checkpoint #" + (checkpoints - 1) + " signature does not verify" + at(f),
+                notChecked);
+          }
+          unsigned = null;
+          continue;
         }
         if (f.type() != LogFrames.CHECKPOINT) {
-          return fail(tree, checkpoints, scan, "unknown frame type " + f.type() + at(f));
+          return fail(
+              tree, checkpoints, scan, "unknown frame type " + f.type() + at(f), notChecked);
+        }
+        if (unsigned != null) {
+          return fail(tree, checkpoints, scan, notSigned(checkpoints - 1) + at(f), notChecked);
         }
         Checkpoint c;
         try {
           c = CheckpointCodec.decode(f.payload());
         } catch (IllegalArgumentException e) {
           return fail(
-              tree, checkpoints, scan, "checkpoint #" + checkpoints + " is malformed" + at(f));
+              tree,
+              checkpoints,
+              scan,
+              "checkpoint #" + checkpoints + " is malformed" + at(f),
+              notChecked);
         }
         String name = "checkpoint #" + checkpoints + " (size " + c.treeSize() + ")";
-        if (c.keyIndex() != key.index()) {
+        if (key != null && c.keyIndex() != key.index()) {
           return fail(
               tree,
               checkpoints,
@@ -85,9 +163,10 @@ public final class AuditLogVerifier {
                   + key.index()
                   + " is due"
                   + " (a replaced, replayed or forged checkpoint)"
-                  + at(f));
+                  + at(f),
+              notChecked);
         }
-        if (!key.verify(c.macInput(), c.mac())) {
+        if (key != null && !key.verify(c.macInput(), c.mac())) {
           return fail(
               tree,
               checkpoints,
@@ -96,7 +175,8 @@ public final class AuditLogVerifier {
                   + " MAC does not verify with K_"
                   + key.index()
                   + " (checkpoint altered or forged)"
-                  + at(f));
+                  + at(f),
+              notChecked);
         }
         if (c.treeSize() != tree.size()) {
           return fail(
@@ -111,7 +191,8 @@ public final class AuditLogVerifier {
                   + " precede it (records inserted or deleted since checkpoint #"
                   + (checkpoints - 1)
                   + ")"
-                  + at(f));
+                  + at(f),
+              notChecked);
         }
         if (!MessageDigest.isEqual(c.root(), tree.root())) {
           long from = last == null ? tree.firstLeaf() : last.treeSize();
@@ -125,15 +206,44 @@ public final class AuditLogVerifier {
                   + ".."
                   + (c.treeSize() - 1)
                   + " (a record among them was modified or reordered)"
-                  + at(f));
+                  + at(f),
+              notChecked);
         }
         last = c;
         checkpoints++;
-        key.evolve();
+        if (key != null) {
+          key.evolve();
+        }
+        if (keys.publicKey().isPresent()) {
+          unsigned = c;
+        }
+      }
+    } finally {
+      if (key != null) {
+        key.close();
       }
     }
-    if (trustedHead.isPresent()) {
-      Checkpoint head = trustedHead.get();
+    if (unsigned != null) {
+      return fail(tree, checkpoints, scan, notSigned(checkpoints - 1), notChecked);
+    }
+    if (marker.isPresent()
+        && (pruneRecordAt < 0 || last == null || pruneRecordAt >= last.treeSize())) {
+      PruneMarker m = marker.get();
+      return fail(
+          tree,
+          checkpoints,
+          scan,
+          PruneMarker.FILE
+              + " says "
+              + m.records()
+              + " records and "
+              + m.checkpoints()
+              + " checkpoints were pruned, but no checkpointed LogPruned record of the log states"
+              + " that prune (records deleted by hand?)",
+          notChecked);
+    }
+    if (keys.head().isPresent()) {
+      Checkpoint head = keys.head().get();
       if (tree.size() < head.treeSize()) {
         return fail(
             tree,
@@ -143,7 +253,20 @@ public final class AuditLogVerifier {
                 + tree.size()
                 + " records but the trusted head has "
                 + head.treeSize()
-                + " (truncated)");
+                + " (truncated)",
+            notChecked);
+      }
+      if (head.treeSize() < tree.firstLeaf()) {
+        return fail(
+            tree,
+            checkpoints,
+            scan,
+            "the trusted head (size "
+                + head.treeSize()
+                + ") lies within the pruned records (the first kept is "
+                + tree.firstLeaf()
+                + "): give a newer head",
+            notChecked);
       }
       if (!MessageDigest.isEqual(tree.root(head.treeSize()), head.root())) {
         return fail(
@@ -153,71 +276,25 @@ public final class AuditLogVerifier {
             "the first "
                 + head.treeSize()
                 + " records do not match the trusted head's root"
-                + " (history rewritten)");
+                + " (history rewritten)",
+            notChecked);
       }
     }
-    return new Report(tree.size(), checkpoints, Optional.empty(), scan.tornTail());
+    return new Report(
+        tree.size(),
+        checkpoints,
+        Optional.empty(),
+        scan.tornTail(),
+        java.util.List.copyOf(notChecked));
   }
 
-  /**
-   * Offline verification with the Ed25519 public key only: every checkpoint must be signed, cover
-   * exactly the records before it and carry their root. MACs are not checked (that needs K_0).
-   */
-  public static Report verifyOffline(Path dir, byte[] publicKey, Optional<Checkpoint> trustedHead) {
-    LogFrames.Scan scan;
-    try {
-      scan = LogFrames.scan(dir);
-    } catch (AuditLogException | IOException e) {
-      return unreadable(e);
-    }
-    MerkleTree tree = new MerkleTree();
-    long checkpoints = 0;
-    Checkpoint pending = null;
-    for (LogFrames.Frame f : scan.frames()) {
-      if (f.type() == LogFrames.RECORD) {
-        if (pending != null) {
-          return fail(
-              tree, checkpoints, scan, "checkpoint #" + checkpoints + " is not signed" + at(f));
-        }
-        tree.appendLeafHash(MerkleHashes.leaf(f.payload()));
-      } else if (f.type() == LogFrames.CHECKPOINT) {
-        if (pending != null) {
-          return fail(
-              tree, checkpoints, scan, "checkpoint #" + checkpoints + " is not signed" + at(f));
-        }
-        pending = CheckpointCodec.decode(f.payload());
-        String name = "checkpoint #" + checkpoints + " (size " + pending.treeSize() + ")";
-        if (pending.treeSize() != tree.size()
-            || !MessageDigest.isEqual(pending.root(), tree.root())) {
-          return fail(
-              tree, checkpoints, scan, name + " does not match the records before it" + at(f));
-        }
-      } else if (f.type() == LogFrames.CHECKPOINT_SIGNATURE) {
-        if (pending == null || !CheckpointSignatures.verify(pending, f.payload(), publicKey)) {
-          return fail(
-              tree,
-              checkpoints,
-              scan,
-              "checkpoint #" + checkpoints + " signature does not verify" + at(f));
-        }
-        pending = null;
-        checkpoints++;
-      }
-    }
-    if (pending != null) {
-      return fail(tree, checkpoints, scan, "checkpoint #" + checkpoints + " is not signed");
-    }
-    if (trustedHead.isPresent()
-        && (tree.size() < trustedHead.get().treeSize()
-            || !MessageDigest.isEqual(
-                tree.root(trustedHead.get().treeSize()), trustedHead.get().root()))) {
-      return fail(
-          tree,
-          checkpoints,
-          scan,
-          "log does not contain the trusted head (truncated or rewritten)");
-    }
-    return new Report(tree.size(), checkpoints, Optional.empty(), scan.tornTail());
+  private static String notSigned(long checkpoint) {
+    return "checkpoint #" + checkpoint + " is not signed";
+  }
+
+  /** Whether a record is the writer's LogPruned record stating exactly {@code marker}'s prune. */
+  private static boolean states(PruneMarker marker, byte[] record) {
+    return PruneRecord.parse(record).filter(r -> r.matches(marker)).isPresent();
   }
 
   private static byte[][] leafHashes(java.util.List<LogFrames.Frame> frames, int threads) {
@@ -251,7 +328,17 @@ public final class AuditLogVerifier {
     return " [segment " + f.segment() + " offset " + f.offset() + "]";
   }
 
-  private static Report fail(MerkleTree tree, long checkpoints, LogFrames.Scan scan, String why) {
-    return new Report(tree.size(), checkpoints, Optional.of(why), scan.tornTail());
+  private static Report fail(
+      MerkleTree tree,
+      long checkpoints,
+      LogFrames.Scan scan,
+      String why,
+      java.util.List<String> notChecked) {
+    return new Report(
+        tree.size(),
+        checkpoints,
+        Optional.of(why),
+        scan.tornTail(),
+        java.util.List.copyOf(notChecked));
   }
 }

@@ -334,9 +334,10 @@ public final class AuditLogWriter implements AutoCloseable {
   }
 
   /**
-   * Retention: drops the oldest segments so that at most {@code keep} remain, after writing a
-   * {@link PruneMarker} with the dropped records' frontier. Only segments before the current one
-   * are dropped. Returns how many were dropped.
+   * Retention: drops the oldest segments so that at most {@code keep} remain. It first appends and
+   * checkpoints a {@link PruneRecord} stating the prune (what authorises it to a verifier), then
+   * writes a {@link PruneMarker} with the dropped records' frontier. Only segments before the
+   * current one are dropped. Returns how many were dropped.
    */
   public int prune(int keep) {
     if (keep < 1) {
@@ -361,8 +362,13 @@ public final class AuditLogWriter implements AutoCloseable {
         }
       }
       long already = PruneMarker.read(dir).map(PruneMarker::checkpoints).orElse(0L);
-      new PruneMarker(prunedRecords, already + prunedCheckpoints, tree.frontier(prunedRecords))
-          .write(dir);
+      PruneMarker marker =
+          new PruneMarker(prunedRecords, already + prunedCheckpoints, tree.frontier(prunedRecords));
+      // The authorisation first, under a durable checkpoint: a marker without it does not verify.
+      long now = System.currentTimeMillis();
+      append(PruneRecord.of(marker).canonicalJson(java.time.Instant.ofEpochMilli(now)));
+      checkpoint(now);
+      marker.write(dir);
       for (int i = 0; i < drop; i++) {
         Files.deleteIfExists(LogFrames.segment(dir, numbers.get(i)));
         Files.deleteIfExists(SegmentIndex.path(dir, numbers.get(i)));

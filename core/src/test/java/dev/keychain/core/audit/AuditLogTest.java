@@ -207,8 +207,9 @@ class AuditLogTest {
     assertTrue(Files.exists(dir.resolve("pruned.bin")));
     AuditLogVerifier.Report report = verify(Optional.of(head));
     assertTrue(report.ok(), report.problem().orElse(""));
-    assertEquals(60, report.records());
-    assertEquals(6, report.checkpoints());
+    // The 60 records, the LogPruned record and its checkpoint (what authorises the prune).
+    assertEquals(61, report.records());
+    assertEquals(7, report.checkpoints());
     // Reopening after retention continues from the frontier.
     long index = storedIndexes.get(storedIndexes.size() - 1);
     try (AuditLogWriter w =
@@ -217,7 +218,7 @@ class AuditLogTest {
             EvolvingKey.adopt(storedKeys.get(storedKeys.size() - 1).clone(), index),
             keyStore(),
             700)) {
-      assertEquals(60, w.size());
+      assertEquals(61, w.size());
       w.append(record(60));
       w.checkpoint(6_000);
     }
@@ -230,6 +231,127 @@ class AuditLogTest {
     Files.write(dir.resolve("pruned.bin"), marker);
     String problem = verify(Optional.empty()).problem().orElseThrow();
     assertTrue(problem.contains("root does not match"), problem);
+  }
+
+  @Test
+  void aPruneMarkerWrittenByHandOverDeletedRecordsFailsWithK0AndWithThePublicKey()
+      throws IOException {
+    var signing =
+        new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());
+    byte[] publicKey = signing.generatePublicKey().getEncoded();
+    Checkpoint head = writeSignedLog(signing, 700);
+    // The attacker deletes the oldest segments and writes the marker retention would have written:
+    // he knows the deleted records, so the frontier and every later root are right.
+    List<Integer> segments = LogFrames.segmentNumbers(dir);
+    int firstKept = segments.get(3);
+    MerkleTree full = new MerkleTree();
+    long records = 0;
+    long checkpoints = 0;
+    for (LogFrames.Frame f : frames()) {
+      if (f.type() == LogFrames.RECORD) {
+        full.appendLeafHash(MerkleHashes.leaf(f.payload()));
+        if (f.segment() < firstKept) {
+          records++;
+        }
+      } else if (f.type() == LogFrames.CHECKPOINT && f.segment() < firstKept) {
+        checkpoints++;
+      }
+    }
+    new PruneMarker(records, checkpoints, full.frontier(records)).write(dir);
+    for (int i = 0; i < 3; i++) {
+      Files.delete(LogFrames.segment(dir, segments.get(i)));
+    }
+    for (AuditLogVerifier.Report report :
+        List.of(
+            verify(Optional.of(head)),
+            AuditLogVerifier.verifyOffline(dir, publicKey, Optional.of(head)),
+            AuditLogVerifier.verify(
+                dir,
+                new AuditLogVerifier.Keys(
+                    Optional.of(k0), Optional.of(publicKey), Optional.of(head)),
+                1))) {
+      String problem = report.problem().orElseThrow();
+      assertTrue(problem.contains("no checkpointed LogPruned record"), problem);
+    }
+  }
+
+  @Test
+  void aLegitimatePruneVerifiesWithK0AndWithThePublicKey() {
+    var signing =
+        new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());
+    byte[] publicKey = signing.generatePublicKey().getEncoded();
+    writeSignedLog(signing, 700);
+    long lastIndex = storedIndexes.get(storedIndexes.size() - 1);
+    Checkpoint head;
+    try (AuditLogWriter w =
+        AuditLogWriter.open(
+                dir,
+                EvolvingKey.adopt(storedKeys.get(storedKeys.size() - 1).clone(), lastIndex),
+                keyStore(),
+                700)
+            .signCheckpointsWith(signing)) {
+      assertTrue(w.prune(2) > 0);
+      head = w.lastCheckpoint().orElseThrow();
+    }
+    AuditLogVerifier.Report withK0 = verify(Optional.of(head));
+    assertTrue(withK0.ok(), withK0.problem().orElse(""));
+    AuditLogVerifier.Report offline =
+        AuditLogVerifier.verifyOffline(dir, publicKey, Optional.of(head));
+    assertTrue(offline.ok(), offline.problem().orElse(""));
+    AuditLogVerifier.Report both =
+        AuditLogVerifier.verify(
+            dir,
+            new AuditLogVerifier.Keys(Optional.of(k0), Optional.of(publicKey), Optional.of(head)),
+            1);
+    assertTrue(both.ok(), both.problem().orElse(""));
+    assertTrue(both.notChecked().isEmpty(), both.notChecked().toString());
+  }
+
+  @Test
+  void k0VerificationSaysSignaturesWereNotCheckedAndChecksThemWithThePublicKey()
+      throws IOException {
+    var signing =
+        new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());
+    byte[] publicKey = signing.generatePublicKey().getEncoded();
+    Checkpoint head = writeSignedLog(signing, 1 << 20);
+    List<LogFrames.Frame> frames = frames();
+    LogFrames.Frame lastSignature = frames.remove(frames.size() - 1); // the last signature
+    assertEquals(LogFrames.CHECKPOINT_SIGNATURE, lastSignature.type());
+    rewrite(frames);
+    AuditLogVerifier.Report k0Only = verify(Optional.of(head));
+    assertTrue(k0Only.ok(), "MACs and the head still verify");
+    assertTrue(
+        k0Only.notChecked().contains("checkpoint signatures (no public key)"),
+        k0Only.notChecked().toString());
+    AuditLogVerifier.Keys both =
+        new AuditLogVerifier.Keys(Optional.of(k0), Optional.of(publicKey), Optional.of(head));
+    String cut = AuditLogVerifier.verify(dir, both, 1).problem().orElseThrow();
+    assertTrue(cut.contains("is not signed"), cut);
+
+    byte[] flipped = lastSignature.payload().clone();
+    flipped[0] ^= 0x01;
+    frames.add(
+        new LogFrames.Frame(LogFrames.CHECKPOINT_SIGNATURE, flipped, lastSignature.segment(), 0));
+    rewrite(frames);
+    assertTrue(verify(Optional.of(head)).ok(), "K_0 alone does not see a flipped signature");
+    String bad = AuditLogVerifier.verify(dir, both, 1).problem().orElseThrow();
+    assertTrue(bad.contains("signature does not verify"), bad);
+  }
+
+  /** 50 records, a checkpoint every 10, each signed; returns the last checkpoint. */
+  private Checkpoint writeSignedLog(
+      org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters signing, long segmentBytes) {
+    try (AuditLogWriter w =
+        AuditLogWriter.open(dir, EvolvingKey.fromInitial(k0, 0), keyStore(), segmentBytes)
+            .signCheckpointsWith(signing)) {
+      for (int i = 0; i < 50; i++) {
+        w.append(record(i));
+        if ((i + 1) % 10 == 0) {
+          w.checkpoint(1_000L + i);
+        }
+      }
+      return w.lastCheckpoint().orElseThrow();
+    }
   }
 
   @Test
