@@ -13,15 +13,18 @@ import java.util.Optional;
  * Command-line verifier for a copied audit log:
  *
  * <pre>
- *   keychain-audit-verify --dir DIR [--k0-file FILE | --public-key HEX] [--head cp1...] [--range A:B]
+ *   keychain-audit-verify --dir DIR [--k0-file FILE] [--public-key HEX]
+ *       [--head cp1... | --head-note FILE --note-key VKEY] [--range A:B]
  * </pre>
  *
- * With {@code --k0-file} (the hex of K_0, unsealed by whoever holds the KEK) every checkpoint MAC
- * is checked; with {@code --public-key} (offline, for logs with signed checkpoints) every
- * checkpoint signature is; with {@code --head} (e.g. {@code status.lastCheckpoint} of the AuditLog)
- * truncation and rewritten history are caught; {@code --range} checks only records A..B-1 against
- * the head's root with a range proof. Exit code 0 when the log verifies, 1 when it does not, 2 on
- * bad usage.
+ * With {@code --k0-file} (the hex of K_0, given to the auditor) every checkpoint MAC is checked;
+ * with {@code --public-key} (for logs with signed checkpoints) every checkpoint signature is; both
+ * may be given. With {@code --head} (a head from a place the log's tenant cannot write, see
+ * docs/security.md) truncation and rewritten history are caught; {@code --head-note} takes that
+ * head as a signed C2SP checkpoint ({@link HeadNote}), checked with the verifier key {@code
+ * --note-key}. What could not be checked for want of a key or a head is printed as "not checked:
+ * ...". {@code --range} checks only records A..B-1 against the head's root with a range proof. Exit
+ * code 0 when the log verifies, 1 when it does not, 2 on bad usage.
  */
 public final class VerifyCommand {
   private VerifyCommand() {}
@@ -36,6 +39,8 @@ public final class VerifyCommand {
     byte[] publicKey = null;
     Checkpoint head = null;
     long[] range = null;
+    Path headNote = null;
+    String noteKey = null;
     try {
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
@@ -43,6 +48,8 @@ public final class VerifyCommand {
           case "--k0-file" -> k0File = Path.of(args[++i]);
           case "--head" -> head = Checkpoint.parse(args[++i]);
           case "--public-key" -> publicKey = HexFormat.of().parseHex(args[++i]);
+          case "--head-note" -> headNote = Path.of(args[++i]);
+          case "--note-key" -> noteKey = args[++i];
           case "--range" -> {
             String[] p = args[++i].split(":");
             range = new long[] {Long.parseLong(p[0]), Long.parseLong(p[1])};
@@ -53,13 +60,27 @@ public final class VerifyCommand {
       if (dir == null) {
         throw new IllegalArgumentException("--dir is required");
       }
+      if ((headNote == null) != (noteKey == null)) {
+        throw new IllegalArgumentException("--head-note and --note-key go together");
+      }
+      if (headNote != null && head != null) {
+        throw new IllegalArgumentException("give --head or --head-note, not both");
+      }
+      if (headNote != null) {
+        try {
+          head = HeadNote.open(Files.readString(headNote), noteKey);
+        } catch (IOException e) {
+          throw new IllegalArgumentException("cannot read " + headNote + ": " + e.getMessage());
+        }
+      }
       if (range != null && head == null) {
         throw new IllegalArgumentException(
             "--range needs --head (the checkpoint to prove against)");
       }
     } catch (RuntimeException e) {
       err.println(
-          "usage: keychain-audit-verify --dir DIR [--k0-file FILE | --public-key HEX] [--head cp1...] [--range A:B]");
+          "usage: keychain-audit-verify --dir DIR [--k0-file FILE] [--public-key HEX]"
+              + " [--head cp1... | --head-note FILE --note-key VKEY] [--range A:B]");
       err.println("error: " + e.getMessage());
       return 2;
     }
@@ -67,39 +88,51 @@ public final class VerifyCommand {
       if (range != null) {
         return verifyRange(dir, head, range[0], range[1], out);
       }
-      if (k0File == null && publicKey != null) {
-        AuditLogVerifier.Report report =
-            AuditLogVerifier.verifyOffline(dir, publicKey, Optional.ofNullable(head));
-        out.println(
-            report.ok()
-                ? "OK: "
-                    + report.records()
-                    + " records, "
-                    + report.checkpoints()
-                    + " signed checkpoints verified (offline: MACs not checked)"
-                : "FAILED: " + report.problem().orElseThrow());
-        return report.ok() ? 0 : 1;
-      }
-      if (k0File == null) {
+      if (k0File == null && publicKey == null) {
         return verifyAgainstHead(dir, head, out);
       }
-      byte[] k0 = HexFormat.of().parseHex(Files.readString(k0File).trim());
-      AuditLogVerifier.Report report = AuditLogVerifier.verify(dir, k0, Optional.ofNullable(head));
-      java.util.Arrays.fill(k0, (byte) 0);
+      Optional<byte[]> k0 =
+          k0File == null
+              ? Optional.empty()
+              : Optional.of(HexFormat.of().parseHex(Files.readString(k0File).trim()));
+      AuditLogVerifier.Report report;
+      try {
+        report =
+            AuditLogVerifier.verify(
+                dir,
+                new AuditLogVerifier.Keys(
+                    k0, Optional.ofNullable(publicKey), Optional.ofNullable(head)),
+                1);
+      } finally {
+        k0.ifPresent(k -> java.util.Arrays.fill(k, (byte) 0));
+      }
       if (report.tornTail() != null) {
         out.println("note: torn tail ignored (" + report.tornTail() + ")");
       }
-      if (report.ok()) {
-        out.println(
-            "OK: "
-                + report.records()
-                + " records, "
-                + report.checkpoints()
-                + " checkpoints verified");
-        return 0;
+      if (!report.ok()) {
+        out.println("FAILED: " + report.problem().orElseThrow());
+        return 1;
       }
-      out.println("FAILED: " + report.problem().orElseThrow());
-      return 1;
+      List<String> checked = new ArrayList<>();
+      k0.ifPresent(k -> checked.add("MACs with K_0"));
+      if (publicKey != null) {
+        checked.add("signatures with the public key");
+      }
+      if (head != null) {
+        checked.add("against the trusted head");
+      }
+      out.println(
+          "OK: "
+              + report.records()
+              + " records, "
+              + report.checkpoints()
+              + " checkpoints verified ("
+              + String.join(", ", checked)
+              + ")");
+      for (String missing : report.notChecked()) {
+        out.println("not checked: " + missing);
+      }
+      return 0;
     } catch (IOException | RuntimeException e) {
       out.println("FAILED: " + e.getMessage());
       return 1;

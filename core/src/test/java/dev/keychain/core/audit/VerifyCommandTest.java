@@ -43,8 +43,34 @@ class VerifyCommandTest {
     String dirArg = log.toString();
     assertTrue(
         run(0, "--dir", dirArg, "--k0-file", k0File.toString(), "--head", head.toText())
-            .contains("OK: 120 records, 1 checkpoints verified"));
+            .contains("OK: 120 records, 1 checkpoints verified (MACs with K_0, against the"));
+    String noHead = run(0, "--dir", dirArg, "--k0-file", k0File.toString());
+    assertTrue(
+        noHead.contains("not checked: truncation and rewrites of the whole log (no trusted head)"),
+        noHead);
     assertTrue(run(0, "--dir", dirArg, "--head", head.toText()).contains("MACs not checked"));
+    var noteKey =
+        new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());
+    Path note = dir.resolve("head.note");
+    Files.writeString(note, HeadNote.sign("keychain.dev/audit/t/log", head, noteKey));
+    String vkey =
+        HeadNote.verifierKey("keychain.dev/audit/t/log", noteKey.generatePublicKey().getEncoded());
+    assertTrue(
+        run(
+                0,
+                "--dir",
+                dirArg,
+                "--k0-file",
+                k0File.toString(),
+                "--head-note",
+                note.toString(),
+                "--note-key",
+                vkey)
+            .contains("against the trusted head"));
+    Files.writeString(note, Files.readString(note).replace("\n120\n", "\n119\n"));
+    assertTrue(
+        run(2, "--dir", dirArg, "--head-note", note.toString(), "--note-key", vkey)
+            .contains("does not verify"));
     assertTrue(
         run(0, "--dir", dirArg, "--head", head.toText(), "--range", "50:61")
             .contains("OK: records 50..60"));
