@@ -36,9 +36,11 @@ public record AuditEvent(
 
   /**
    * Records the log writes about itself, whatever an AuditLog selects: {@code LogPruned} states a
-   * retention prune before it happens (see {@link PruneRecord}).
+   * retention prune before it happens (see {@link PruneRecord}); {@code SigningStarted} marks where
+   * a log written unsigned began to be signed (see {@link SigningStartedRecord}).
    */
-  public static final java.util.List<String> LOG_TYPES = java.util.List.of("LogPruned");
+  public static final java.util.List<String> LOG_TYPES =
+      java.util.List.of("LogPruned", "SigningStarted");
 
   private static final ObjectMapper CANONICAL =
       JsonMapper.builder()

@@ -17,6 +17,21 @@ import java.util.zip.CRC32C;
 public final class AuditLogReader {
   private AuditLogReader() {}
 
+  /** The checkpoints in the log's segments, in order (a scan of every segment). */
+  public static List<Checkpoint> checkpoints(Path dir) {
+    try {
+      List<Checkpoint> out = new java.util.ArrayList<>();
+      for (LogFrames.Frame f : LogFrames.scan(dir).frames()) {
+        if (f.type() == LogFrames.CHECKPOINT) {
+          out.add(CheckpointCodec.decode(f.payload()));
+        }
+      }
+      return out;
+    } catch (java.io.IOException e) {
+      throw new AuditLogException(AuditLogException.Kind.IO, "cannot read " + dir + ": " + e);
+    }
+  }
+
   /** How many records the log's indexes point at (records acknowledged by a sync). */
   public static long recordCount(Path dir) {
     try {

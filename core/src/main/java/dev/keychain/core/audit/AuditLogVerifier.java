@@ -99,6 +99,12 @@ public final class AuditLogVerifier {
     long checkpoints = marker.map(PruneMarker::checkpoints).orElse(0L);
     Checkpoint last = null;
     Checkpoint unsigned = null; // a checkpoint whose signature is still to come
+    // Checkpoints before the first signed one may be unsigned (written before signing began,
+    // e.g. by an older release): the first signed root covers their records. From the first
+    // signed one on, every checkpoint must be signed, and the last one always.
+    boolean signedSeen = false;
+    long unsignedBefore = -1;
+    long firstCheckpoint = marker.map(PruneMarker::checkpoints).orElse(0L);
     long pruneRecordAt = -1; // leaf index of the LogPruned record that states the marker's prune
     byte[][] leafHashes = leafHashes(scan.frames(), threads);
     EvolvingKey key =
@@ -108,7 +114,11 @@ public final class AuditLogVerifier {
         LogFrames.Frame f = scan.frames().get(i);
         if (f.type() == LogFrames.RECORD) {
           if (unsigned != null) {
-            return fail(tree, checkpoints, scan, notSigned(checkpoints - 1) + at(f), notChecked);
+            if (signedSeen) {
+              return fail(tree, checkpoints, scan, notSigned(checkpoints - 1) + at(f), notChecked);
+            }
+            unsignedBefore = checkpoints; // written before signing began: see below
+            unsigned = null;
           }
           if (marker.isPresent() && pruneRecordAt < 0 && states(marker.get(), f.payload())) {
             pruneRecordAt = tree.size();
@@ -130,6 +140,7 @@ public final class AuditLogVerifier {
                 notChecked);
           }
           unsigned = null;
+          signedSeen = true;
           continue;
         }
         if (f.type() != LogFrames.CHECKPOINT) {
@@ -137,7 +148,11 @@ public final class AuditLogVerifier {
               tree, checkpoints, scan, "unknown frame type " + f.type() + at(f), notChecked);
         }
         if (unsigned != null) {
-          return fail(tree, checkpoints, scan, notSigned(checkpoints - 1) + at(f), notChecked);
+          if (signedSeen) {
+            return fail(tree, checkpoints, scan, notSigned(checkpoints - 1) + at(f), notChecked);
+          }
+          unsignedBefore = checkpoints;
+          unsigned = null;
         }
         Checkpoint c;
         try {
@@ -225,6 +240,16 @@ public final class AuditLogVerifier {
     }
     if (unsigned != null) {
       return fail(tree, checkpoints, scan, notSigned(checkpoints - 1), notChecked);
+    }
+    if (unsignedBefore >= 0) {
+      notChecked.add(
+          "signatures of checkpoints #"
+              + firstCheckpoint
+              + "..#"
+              + (unsignedBefore - 1)
+              + " (written unsigned, before signing began; the signed checkpoint #"
+              + unsignedBefore
+              + " covers their records)");
     }
     if (marker.isPresent()
         && (pruneRecordAt < 0 || last == null || pruneRecordAt >= last.treeSize())) {

@@ -65,6 +65,7 @@ public final class AuditLogWriter implements AutoCloseable {
   private final EvolvingKey key;
   private org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters signer;
   private volatile Checkpoint lastCheckpoint; // published once durable
+  private boolean lastCheckpointSigned; // as found on open; true from the first signed one on
 
   private AuditLogWriter(
       Path dir, long segmentBytes, KeyStore keyStore, MerkleTree tree, EvolvingKey key) {
@@ -89,6 +90,7 @@ public final class AuditLogWriter implements AutoCloseable {
       Optional<PruneMarker> marker = PruneMarker.read(dir);
       MerkleTree tree = PruneMarker.startTree(marker);
       Checkpoint last = null;
+      boolean lastSigned = false;
       long since = 0;
       for (LogFrames.Frame f : scan.frames()) {
         if (f.type() == LogFrames.RECORD) {
@@ -96,11 +98,15 @@ public final class AuditLogWriter implements AutoCloseable {
           since++;
         } else if (f.type() == LogFrames.CHECKPOINT) {
           last = CheckpointCodec.decode(f.payload());
+          lastSigned = false;
           since = 0;
+        } else if (f.type() == LogFrames.CHECKPOINT_SIGNATURE) {
+          lastSigned = true;
         }
       }
       AuditLogWriter writer = new AuditLogWriter(dir, segmentBytes, keyStore, tree, currentKey);
       writer.lastCheckpoint = last;
+      writer.lastCheckpointSigned = lastSigned;
       writer.recordsSinceCheckpoint = since;
       long expectedIndex =
           last != null ? last.keyIndex() + 1 : marker.map(PruneMarker::checkpoints).orElse(0L);
@@ -133,6 +139,30 @@ public final class AuditLogWriter implements AutoCloseable {
       org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters key) {
     this.signer = key;
     return this;
+  }
+
+  /**
+   * Signs every checkpoint from now on with {@code key}. A log whose last checkpoint is unsigned
+   * (written before signing began, e.g. by an older release) first gets a {@link
+   * SigningStartedRecord} naming the public key, under a signed checkpoint: a verifier with the
+   * public key needs the last checkpoint signed, and that one's root covers every record before it,
+   * so the unsigned checkpoints before it lose nothing but their own signatures (which the verifier
+   * reports as not checked). Returns whether such a record was written.
+   */
+  public boolean startSigning(
+      org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters key, long timestampMillis) {
+    this.signer = key;
+    if (lastCheckpoint == null || lastCheckpointSigned) {
+      return false;
+    }
+    append(
+        SigningStartedRecord.canonicalJson(
+            key.generatePublicKey().getEncoded(),
+            lastCheckpoint.treeSize(),
+            java.time.Instant.ofEpochMilli(timestampMillis)));
+    checkpoint(timestampMillis);
+    lastCheckpointSigned = true;
+    return true;
   }
 
   /** How many records the log holds, including those appended but not yet written. */

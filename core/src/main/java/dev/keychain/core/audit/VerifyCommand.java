@@ -132,6 +132,12 @@ public final class VerifyCommand {
       for (String missing : report.notChecked()) {
         out.println("not checked: " + missing);
       }
+      if (head == null) {
+        out.println(
+            "hint: a trusted head comes from where the log's writer and its volume cannot reach:"
+                + " the note in Secret audit.<namespace>.<name> of the operator's namespace"
+                + " (data.note) or a witness's copy; pass it with --head-note and --note-key");
+      }
       return 0;
     } catch (IOException | RuntimeException e) {
       out.println("FAILED: " + e.getMessage());

@@ -180,13 +180,79 @@ class AuditLogTest {
             .orElseThrow()
             .contains("checkpoint #0 signature does not verify"));
     List<LogFrames.Frame> frames = frames();
-    frames.remove(11); // drop the first signature
+    frames.remove(23); // drop the signature of checkpoint #1, after a signed one
     rewrite(frames);
     assertTrue(
         AuditLogVerifier.verifyOffline(dir, publicKey, Optional.empty())
             .problem()
             .orElseThrow()
-            .contains("checkpoint #0 is not signed"));
+            .contains("checkpoint #1 is not signed"));
+  }
+
+  @Test
+  void aSignatureCutBeforeTheFirstSignedCheckpointIsReportedAsNotChecked() throws IOException {
+    var signing =
+        new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());
+    writeSignedLog(signing, 1 << 20);
+    List<LogFrames.Frame> frames = frames();
+    frames.remove(11); // the signature of checkpoint #0: the signed root of #1 still covers it
+    rewrite(frames);
+    AuditLogVerifier.Report report =
+        AuditLogVerifier.verifyOffline(
+            dir, signing.generatePublicKey().getEncoded(), Optional.empty());
+    assertTrue(report.ok(), report.problem().orElse(""));
+    assertTrue(
+        report.notChecked().stream()
+            .anyMatch(n -> n.startsWith("signatures of checkpoints #0..#0")),
+        report.notChecked().toString());
+  }
+
+  @Test
+  void aLogWrittenUnsignedIsSignedFromTheNextOpenOnAndVerifiesWithThePublicKey()
+      throws IOException {
+    writeLog(1 << 20); // unsigned, as an older release wrote it
+    var signing =
+        new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());
+    byte[] publicKey = signing.generatePublicKey().getEncoded();
+    assertTrue(
+        AuditLogVerifier.verifyOffline(dir, publicKey, Optional.empty())
+            .problem()
+            .orElseThrow()
+            .contains("is not signed"),
+        "an unsigned log passed the public-key check");
+    long lastIndex = storedIndexes.get(storedIndexes.size() - 1);
+    Checkpoint head;
+    try (AuditLogWriter w =
+        AuditLogWriter.open(
+            dir,
+            EvolvingKey.adopt(storedKeys.get(storedKeys.size() - 1).clone(), lastIndex),
+            keyStore(),
+            1 << 20)) {
+      long before = w.size();
+      assertTrue(w.startSigning(signing, 2_000), "no SigningStarted record for an unsigned log");
+      assertEquals(before + 1, w.size());
+      w.append(record(99));
+      w.checkpoint(2_001);
+      head = w.lastCheckpoint().orElseThrow();
+    }
+    AuditLogVerifier.Report offline =
+        AuditLogVerifier.verifyOffline(dir, publicKey, Optional.of(head));
+    assertTrue(offline.ok(), offline.problem().orElse(""));
+    assertTrue(
+        offline.notChecked().stream().anyMatch(n -> n.startsWith("signatures of checkpoints #0..")),
+        offline.notChecked().toString());
+    assertTrue(verify(Optional.of(head)).ok(), "the K_0 check disagrees");
+    try (AuditLogWriter w =
+        AuditLogWriter.open(
+            dir,
+            EvolvingKey.adopt(
+                storedKeys.get(storedKeys.size() - 1).clone(),
+                storedIndexes.get(storedIndexes.size() - 1)),
+            keyStore(),
+            1 << 20)) {
+      assertFalse(
+          w.startSigning(signing, 2_002), "a signed log got a second SigningStarted record");
+    }
   }
 
   @Test

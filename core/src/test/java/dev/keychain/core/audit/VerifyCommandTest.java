@@ -46,7 +46,8 @@ class VerifyCommandTest {
             .contains("OK: 120 records, 1 checkpoints verified (MACs with K_0, against the"));
     String noHead = run(0, "--dir", dirArg, "--k0-file", k0File.toString());
     assertTrue(
-        noHead.contains("not checked: truncation and rewrites of the whole log (no trusted head)"),
+        noHead.contains("not checked: truncation and rewrites of the whole log (no trusted head)")
+            && noHead.contains("hint: a trusted head comes from"),
         noHead);
     assertTrue(run(0, "--dir", dirArg, "--head", head.toText()).contains("MACs not checked"));
     var noteKey =
