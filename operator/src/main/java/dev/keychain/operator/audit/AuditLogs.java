@@ -7,7 +7,9 @@ import dev.keychain.core.audit.AuditSink;
 import dev.keychain.core.audit.Checkpoint;
 import dev.keychain.core.audit.GroupCommit;
 import dev.keychain.operator.api.v1alpha1.AuditLog;
+import dev.keychain.operator.chain.ChainProblem;
 import jakarta.inject.Singleton;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -26,7 +28,6 @@ import org.jboss.logging.Logger;
 @Singleton
 public class AuditLogs implements AuditSink {
   private static final Logger LOG = Logger.getLogger(AuditLogs.class);
-  private static final long SEGMENT_BYTES = 64L * 1024 * 1024;
 
   /** One open log. */
   static final class OpenLog {
@@ -47,19 +48,24 @@ public class AuditLogs implements AuditSink {
   private final Map<String, OpenLog> open = new HashMap<>();
   private final java.util.Set<String> dirty = new java.util.HashSet<>();
   private final GroupCommit commit = new GroupCommit(this, this::flushDirty);
-  private final AuditKeys keys;
+  private final AuditTrust trust;
   private final Path dataDir;
+  private final long segmentBytes;
   private final AuditForwarder forwarder;
 
   public AuditLogs(
-      AuditKeys keys,
+      AuditTrust trust,
       @ConfigProperty(
               name = "keychain.audit.data-dir",
               defaultValue = "/var/lib/keychain-operator/audit")
           String dataDir,
+      // Segments are the unit of retention (64 MiB); tests set them small to prune quickly.
+      @ConfigProperty(name = "keychain.audit.segment-bytes", defaultValue = "67108864")
+          long segmentBytes,
       AuditForwarder forwarder) {
-    this.keys = keys;
-    this.dataDir = Path.of(dataDir);
+    this.trust = trust;
+    this.dataDir = Path.of(dataDir).toAbsolutePath().normalize();
+    this.segmentBytes = segmentBytes;
     this.forwarder = forwarder;
     forwarder.recordLocallyWith(this::recordLocally);
   }
@@ -68,11 +74,57 @@ public class AuditLogs implements AuditSink {
     return log.getMetadata().getNamespace() + "/" + log.getMetadata().getName();
   }
 
+  /**
+   * Where the log of {@code log} lives: {@code <data dir>/<namespace>/<name>}, derived by the
+   * operator, never taken from a tenant (namespaces and names are DNS labels and subdomains: no
+   * {@code /} and no {@code ..}). A spec that still names a path (it could reach another
+   * namespace's log or leave the data directory) is refused, naming where the files belong.
+   */
   Path directory(AuditLog log) {
-    String path = log.getSpec().getPath();
-    return path != null
-        ? Path.of(path)
-        : dataDir.resolve(log.getMetadata().getNamespace()).resolve(log.getMetadata().getName());
+    Path dir =
+        dataDir.resolve(log.getMetadata().getNamespace()).resolve(log.getMetadata().getName());
+    if (log.getSpec().getPath() != null) {
+      throw new ChainProblem(
+          "PathNotSupported",
+          "spec.path is no longer supported: the log of "
+              + id(log)
+              + " lives at "
+              + dir
+              + "; move its files from "
+              + log.getSpec().getPath()
+              + " there and remove spec.path (docs/operations.md, Upgrade)");
+    }
+    return dir;
+  }
+
+  /**
+   * Creates the log's directory and checks it resolves to itself: no symbolic link on the way may
+   * lead it out of the data directory or into another log's.
+   */
+  private Path confined(AuditLog log) {
+    Path dir = directory(log);
+    try {
+      Files.createDirectories(dir);
+      Path real = dir.toRealPath();
+      Path root = dataDir.toRealPath();
+      if (!real.equals(root.resolve(dataDir.relativize(dir)))) {
+        throw new ChainProblem(
+            "PathOutsideDataDir",
+            "the directory of audit log "
+                + id(log)
+                + " ("
+                + dir
+                + ") resolves to "
+                + real
+                + ": a symbolic link leads it away; the operator opens only "
+                + root
+                + "/<namespace>/<name>");
+      }
+      return dir;
+    } catch (java.io.IOException e) {
+      throw new ChainProblem(
+          "LogUnavailable", "cannot create the directory " + dir + ": " + e.getMessage());
+    }
   }
 
   /** Opens (recovering) or refreshes the log of {@code log}. */
@@ -92,18 +144,18 @@ public class AuditLogs implements AuditSink {
       open.put(id(log), refreshed);
       return refreshed;
     }
-    Path dir = directory(log);
+    Path dir = confined(log);
     AuditLogWriter writer =
         AuditLogWriter.open(
             dir,
-            keys.current(log),
-            (index, key) -> keys.storeCurrent(log, index, key),
-            SEGMENT_BYTES);
-    String publicKey = null;
-    if (Boolean.TRUE.equals(log.getSpec().getSignCheckpoints())) {
-      var signing = keys.signing(log);
-      writer.signCheckpointsWith(signing);
-      publicKey = java.util.HexFormat.of().formatHex(signing.generatePublicKey().getEncoded());
+            trust.current(log),
+            (index, key) -> trust.storeCurrent(log, index, key),
+            segmentBytes);
+    var signing = trust.signing(log);
+    String publicKey = java.util.HexFormat.of().formatHex(signing.generatePublicKey().getEncoded());
+    // Every checkpoint is signed: the key is the operator's, so a tenant cannot opt out of it.
+    if (writer.startSigning(signing, System.currentTimeMillis())) {
+      LOG.infof("audit log %s: its checkpoints were unsigned; signed from now on", id(log));
     }
     OpenLog opened = new OpenLog(log, writer, dir, publicKey);
     open.put(id(log), opened);
@@ -135,10 +187,32 @@ public class AuditLogs implements AuditSink {
     return new Head(l.writer.size(), l.writer.tree().root(), l.writer.lastCheckpoint());
   }
 
-  /** Verifies the whole log on disk with everything appended so far written and durable. */
+  /**
+   * Verifies the whole log on disk with everything appended so far written and durable: MACs with
+   * K_0, signatures with the public key, against {@code head}.
+   */
   synchronized AuditLogVerifier.Report verify(OpenLog l, byte[] k0, Optional<Checkpoint> head) {
     l.writer.sync();
-    return AuditLogVerifier.verify(l.dir, k0, head);
+    return AuditLogVerifier.verify(
+        l.dir,
+        new AuditLogVerifier.Keys(
+            Optional.of(k0), Optional.of(java.util.HexFormat.of().parseHex(l.publicKey)), head),
+        1);
+  }
+
+  /** The checkpoints on disk, with everything appended so far written. */
+  synchronized List<Checkpoint> checkpoints(OpenLog l) {
+    l.writer.sync();
+    return dev.keychain.core.audit.AuditLogReader.checkpoints(l.dir);
+  }
+
+  /**
+   * The root of the log's first {@code size} records, read consistently with the appenders; null
+   * when retention pruned some of them (verification then checks the prune's own record).
+   */
+  synchronized byte[] rootAt(OpenLog l, long size) {
+    var tree = l.writer.tree();
+    return size < tree.firstLeaf() || size > tree.size() ? null : tree.root(size);
   }
 
   synchronized void close(AuditLog log) {

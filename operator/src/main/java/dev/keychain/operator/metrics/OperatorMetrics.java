@@ -49,6 +49,14 @@ public class OperatorMetrics {
           .labelNames("namespace", "chain", "group")
           .register(registry);
 
+  public final Gauge auditTamperFindings =
+      Gauge.builder()
+          .name("keychain_audit_tamper_findings")
+          .help(
+              "1 while an audit log has an unacknowledged verification failure (a tamper finding)")
+          .labelNames("namespace", "log")
+          .register(registry);
+
   public final Counter auditForwarded =
       Counter.builder()
           .name("keychain_audit_forwarded_events_total")

@@ -33,7 +33,7 @@ class AuditLogReconcilerIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   @Inject KubernetesClient client;
-  @Inject AuditKeys keys;
+  @Inject AuditTrust keys;
   @Inject AuditLogs logs;
 
   private AuditLog get(String ns) {
@@ -57,7 +57,6 @@ class AuditLogReconcilerIT {
     spec.setCheckpointEveryRecords(2);
     spec.setCheckpointInterval("1s");
     spec.setVerifyInterval("2s");
-    spec.setSignCheckpoints(true);
     log.setSpec(spec);
     client.resource(log).create();
     await()

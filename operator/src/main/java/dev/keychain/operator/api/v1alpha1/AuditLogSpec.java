@@ -11,7 +11,15 @@ import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What to log, where, and how often to checkpoint and verify. */
+/**
+ * What to log and how often to checkpoint and verify. Where is the operator's choice: {@code <data
+ * dir>/<namespace>/<name>}.
+ */
+@ValidationRule(
+    value = "!has(self.path)",
+    message =
+        "spec.path is no longer supported: audit logs live at <operator data dir>/<namespace>/<name>"
+            + " (docs/operations.md, Upgrade)")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AuditLogSpec {
   @Size(max = 16)
@@ -28,8 +36,9 @@ public class AuditLogSpec {
   @Pattern("^/.*$")
   @Size(max = 1024)
   @JsonPropertyDescription(
-      "Directory (on a persistent volume) for the log's segment files; default"
-          + " <operator data dir>/<namespace>/<name>.")
+      "Removed: a namespaced resource must not choose where the operator writes. Kept in the"
+          + " schema so that objects of older releases still read; new ones are refused, and the"
+          + " operator reports where the files of an old one belong.")
   private String path;
 
   @Default("1000")
@@ -49,9 +58,9 @@ public class AuditLogSpec {
   private String verifyInterval = "10m";
 
   @JsonPropertyDescription(
-      "Also sign every checkpoint with an Ed25519 key (public key in status), so that anyone can"
-          + " verify a copy of the log offline.")
-  private Boolean signCheckpoints = false;
+      "Deprecated and ignored: every checkpoint is signed with the log's Ed25519 key (public key"
+          + " in status). Kept so that manifests which set it still apply.")
+  private Boolean signCheckpoints;
 
   @Min(1)
   @JsonPropertyDescription(
@@ -59,7 +68,10 @@ public class AuditLogSpec {
           + " after their Merkle frontier is saved, so the rest still verifies. Unset: keep all.")
   private Integer retainSegments;
 
-  @JsonPropertyDescription("Secret (this namespace) holding the KEKs that seal the audit keys.")
+  @JsonPropertyDescription(
+      "Secret (this namespace) whose KEKs sealed the audit keys of a log made by an older"
+          + " release; the operator moves those keys to its own namespace once. New logs' keys are"
+          + " sealed by the operator's own KEK, out of the tenant's reach.")
   @Default("keychain-kek")
   private String kekSecretName = "keychain-kek";
 

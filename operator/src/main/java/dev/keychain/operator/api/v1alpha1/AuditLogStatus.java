@@ -3,18 +3,29 @@ package dev.keychain.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** The log's head as the operator last saw it; the checkpoint here survives in the API server. */
+/**
+ * A projection of the log's trust store (a Secret in the operator's namespace) and of the open log:
+ * rewritten from them at every reconcile, never read back to decide anything.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AuditLogStatus extends ObservedStatus {
   private Long treeSize;
   private String rootHash;
 
   @JsonPropertyDescription(
-      "Last checkpoint, cp1.<size>.<root>.<keyIndex>.<millis>.<mac>: the trusted head for"
-          + " verifying a copy of the log (keychain-audit-verify --head).")
+      "The trusted head, cp1.<size>.<root>.<keyIndex>.<millis>.<mac>, as kept in the operator's"
+          + " namespace (a copy: take the head for an offline check from there or from headNote)")
   private String lastCheckpoint;
 
-  @JsonPropertyDescription("Ed25519 public key (hex) of the checkpoint signatures, if signed.")
+  @JsonPropertyDescription(
+      "The trusted head as a C2SP signed-note checkpoint (keychain-audit-verify --head-note)")
+  private String headNote;
+
+  @JsonPropertyDescription("Verifier key of headNote (name+hash+key), for --note-key")
+  private String noteVerifierKey;
+
+  @JsonPropertyDescription(
+      "Ed25519 public key (hex) of the log's signing key: checkpoint signatures and head notes")
   private String checkpointPublicKey;
 
   private Long lastCheckpointSize;
@@ -29,6 +40,22 @@ public class AuditLogStatus extends ObservedStatus {
 
   public void setTreeSize(Long treeSize) {
     this.treeSize = treeSize;
+  }
+
+  public String getHeadNote() {
+    return headNote;
+  }
+
+  public void setHeadNote(String headNote) {
+    this.headNote = headNote;
+  }
+
+  public String getNoteVerifierKey() {
+    return noteVerifierKey;
+  }
+
+  public void setNoteVerifierKey(String noteVerifierKey) {
+    this.noteVerifierKey = noteVerifierKey;
   }
 
   public String getRootHash() {
