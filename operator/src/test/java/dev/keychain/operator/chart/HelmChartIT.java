@@ -1,6 +1,7 @@
 package dev.keychain.operator.chart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -141,6 +142,7 @@ class HelmChartIT {
                 "keyProvider.pkcs11.pinSecret=hsm-pin",
                 "audit.persistence.enabled=true",
                 "audit.persistence.accessMode=ReadWriteMany",
+                "audit.operatorLog.enabled=true",
                 "image.digest=sha256:" + "a".repeat(64),
                 "replicaCount=3"))) {
       List<HasMetadata> objects =
@@ -154,6 +156,12 @@ class HelmChartIT {
     // Prometheus Operator and cert-manager, absent here); with the Certificate, the operator is
     // told to serve its Secret.
     assertTrue(render("serviceMonitor.enabled=true").contains("kind: ServiceMonitor"));
+    // The operator's own AuditLog, in the release namespace, only when asked for.
+    assertFalse(render().contains("kind: AuditLog"));
+    String operatorLog = render("audit.operatorLog.enabled=true");
+    assertTrue(
+        operatorLog.contains("kind: AuditLog\nmetadata:\n  name: keychain-operator\n  namespace: "),
+        operatorLog);
     String certManager =
         render("webhooks.certManager.enabled=true", "webhooks.certManager.issuerRef.name=ca");
     assertTrue(certManager.contains("kind: Certificate"), certManager);
