@@ -43,6 +43,7 @@ public class ImageAdmission {
   }
 
   private final Whitelists whitelists;
+  private final LastDenials lastDenials;
   private final VerdictCache cache;
   private final OperatorMetrics metrics;
   private final Duration timeout;
@@ -50,12 +51,14 @@ public class ImageAdmission {
 
   public ImageAdmission(
       Whitelists whitelists,
+      LastDenials lastDenials,
       VerdictCache cache,
       OperatorMetrics metrics,
       @ConfigProperty(name = "keychain.admission.timeout", defaultValue = "8s") Duration timeout,
       @ConfigProperty(name = "keychain.admission.verify-threads", defaultValue = "16")
           int threads) {
     this.whitelists = whitelists;
+    this.lastDenials = lastDenials;
     this.cache = cache;
     this.metrics = metrics;
     this.timeout = timeout;
@@ -129,21 +132,23 @@ public class ImageAdmission {
       }
       CompiledWhitelist wl = p.wl();
       decisions.add(new ImageDecision(p.image(), wl.id(), wl.enforce(), v));
-      Whitelists.Stats stats = whitelists.stats(wl.namespace(), wl.name());
       String reason = v.reason().name().toLowerCase(Locale.ROOT);
       if (v.allowed()) {
-        stats.allowed.incrementAndGet();
+        metrics.whitelistDecisions.labelValues(wl.namespace(), wl.name(), "allowed").inc();
         metrics.admissionImages.labelValues("allowed", reason).inc();
         continue;
       }
-      stats.denied.incrementAndGet();
       String message = v.message() + " (SignerWhitelist " + wl.id() + ")";
       LastDenialStatus last = new LastDenialStatus();
       last.setTime(Instant.now().toString());
       last.setNamespace(namespace);
       last.setObject(object);
       last.setMessage(message);
-      stats.lastDenial.set(last);
+      lastDenials.record(wl.namespace(), wl.name(), last);
+      metrics
+          .whitelistDecisions
+          .labelValues(wl.namespace(), wl.name(), wl.enforce() ? "denied" : "audited")
+          .inc();
       if (wl.enforce()) {
         denials.add(message);
         metrics.admissionImages.labelValues("denied", reason).inc();

@@ -15,8 +15,8 @@ import java.util.Optional;
 
 /**
  * Reports whether a SignerWhitelist is usable (signers whose key ID and PEM agree, a usable policy,
- * CA bundles and credentials) and how many images it admitted and denied. Admission itself follows
- * whitelists through {@link WhitelistInformer} in every replica.
+ * CA bundles and credentials). Admission itself follows whitelists through {@link
+ * WhitelistInformer} in every replica; decision counts are metrics, per replica.
  */
 @ControllerConfiguration(name = "signerwhitelist")
 public class SignerWhitelistReconciler implements Reconciler<SignerWhitelist> {
@@ -106,12 +106,8 @@ public class SignerWhitelistReconciler implements Reconciler<SignerWhitelist> {
                   + " signer(s)",
               generation));
     }
-    Whitelists.Stats stats =
-        whitelists.stats(wl.getMetadata().getNamespace(), wl.getMetadata().getName());
-    status.setAllowed(stats.allowed.get());
-    status.setDenied(stats.denied.get());
-    status.setLastDenial(
-        stats.lastDenial.get() != null ? stats.lastDenial.get() : previous.getLastDenial());
+    // status.lastDenial is not set here: the replica that denied writes it (LastDenials) under
+    // its own field manager, and leaving it out of this apply leaves it in place.
     return UpdateControl.patchStatus(StatusPatch.of(wl, status, SignerWhitelist::new))
         .rescheduleAfter(STATUS_REFRESH);
   }

@@ -141,6 +141,7 @@ final class WhitelistCompiler {
         registry,
         new ImageSignatureVerifier(registry),
         registryKey,
+        fingerprint(wl, registryCredentials),
         List.copyOf(problems),
         unusable);
   }

@@ -1,41 +1,34 @@
 package dev.keychain.operator.admission;
 
-import dev.keychain.operator.api.v1alpha1.LastDenialStatus;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
+import dev.keychain.operator.metrics.OperatorMetrics;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The whitelists admission enforces, as the reconciler last compiled them, and the decision counts
- * the reconciler copies into their status. Replacing or removing a whitelist drops its cached
- * verdicts.
+ * The whitelists admission enforces, as last compiled. A whitelist is compiled again only when its
+ * generation or its registry credentials change (status writes and resyncs keep the compilation,
+ * its clients and its cached verdicts); replacing or removing one drops its cached verdicts.
  */
 @Singleton
 public class Whitelists {
-  /** Counts of one whitelist's decisions since the operator started. */
-  public static final class Stats {
-    public final AtomicLong allowed = new AtomicLong();
-    public final AtomicLong denied = new AtomicLong();
-    public final AtomicReference<LastDenialStatus> lastDenial = new AtomicReference<>();
-  }
-
   private final Map<String, CompiledWhitelist> byId = new ConcurrentHashMap<>();
-  private final Map<String, Stats> stats = new ConcurrentHashMap<>();
   private final WhitelistCompiler compiler;
   private final VerdictCache cache;
+  private final OperatorMetrics metrics;
 
   public Whitelists(
       VerdictCache cache,
+      OperatorMetrics metrics,
       @ConfigProperty(name = "keychain.admission.upstream-timeout", defaultValue = "3s")
           Duration upstreamTimeout) {
     this.cache = cache;
+    this.metrics = metrics;
     this.compiler = new WhitelistCompiler(upstreamTimeout);
   }
 
@@ -44,7 +37,7 @@ public class Whitelists {
     String id = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
     CompiledWhitelist current = byId.get(id);
     if (current != null
-        && current.registryKey().equals(WhitelistCompiler.fingerprint(wl, registryCredentials))) {
+        && current.fingerprint().equals(WhitelistCompiler.fingerprint(wl, registryCredentials))) {
       return current; // unchanged: keep its clients, tokens and cached verdicts
     }
     CompiledWhitelist compiled = compiler.compile(wl, registryCredentials);
@@ -57,7 +50,7 @@ public class Whitelists {
 
   public void remove(String namespace, String name) {
     CompiledWhitelist previous = byId.remove(namespace + "/" + name);
-    stats.remove(namespace + "/" + name);
+    metrics.forgetWhitelist(namespace, name);
     if (previous != null) {
       cache.invalidate(previous.uid());
     }
@@ -72,9 +65,5 @@ public class Whitelists {
 
   boolean anyIn(String namespace) {
     return byId.values().stream().anyMatch(w -> w.namespace().equals(namespace));
-  }
-
-  public Stats stats(String namespace, String name) {
-    return stats.computeIfAbsent(namespace + "/" + name, k -> new Stats());
   }
 }

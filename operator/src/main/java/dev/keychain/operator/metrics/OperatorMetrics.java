@@ -80,6 +80,21 @@ public class OperatorMetrics {
           .labelNames("decision", "reason")
           .register(registry);
 
+  public final Counter whitelistDecisions =
+      Counter.builder()
+          .name("keychain_admission_whitelist_decisions_total")
+          .help(
+              "Per-image decisions of this replica by SignerWhitelist (namespace, whitelist) and decision (allowed, denied, audited); sum over replicas for the cluster")
+          .labelNames("namespace", "whitelist", "decision")
+          .register(registry);
+
+  /** Drops the series of a whitelist that no longer exists. */
+  public void forgetWhitelist(String namespace, String name) {
+    for (String decision : new String[] {"allowed", "denied", "audited"}) {
+      whitelistDecisions.remove(namespace, name, decision);
+    }
+  }
+
   public final Counter admissionCache =
       Counter.builder()
           .name("keychain_admission_cache_total")

@@ -20,6 +20,7 @@ import dev.keychain.operator.api.v1alpha1.SignerSpec;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
 import dev.keychain.operator.api.v1alpha1.TrustSpec;
+import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
@@ -76,6 +77,7 @@ class ImageAdmissionIT {
   static final AtomicInteger names = new AtomicInteger();
 
   @Inject KubernetesClient client;
+  @Inject OperatorMetrics metrics;
 
   @BeforeAll
   static void publish() throws Exception {
@@ -213,10 +215,31 @@ class ImageAdmissionIT {
             () -> {
               SignerWhitelist wl =
                   client.resources(SignerWhitelist.class).inNamespace(ns).withName("edge").get();
-              assertEquals(2L, wl.getStatus().getAllowed());
-              assertEquals(1L, wl.getStatus().getDenied());
               assertTrue(wl.getStatus().getLastDenial().getMessage().contains(malloryId));
               assertEquals(2, wl.getStatus().getUsableSigners());
+            });
+    assertEquals(2.0, metrics.whitelistDecisions.labelValues(ns, "edge", "allowed").get());
+    assertEquals(1.0, metrics.whitelistDecisions.labelValues(ns, "edge", "denied").get());
+
+    // The reconciler's next status write (new generation) leaves the latest denial in place.
+    client
+        .resources(SignerWhitelist.class)
+        .inNamespace(ns)
+        .withName("edge")
+        .edit(
+            w -> {
+              w.getSpec().setImages(List.of(registry.hostPort() + "/edge/*"));
+              return w;
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              SignerWhitelist wl =
+                  client.resources(SignerWhitelist.class).inNamespace(ns).withName("edge").get();
+              assertEquals(
+                  wl.getMetadata().getGeneration(), wl.getStatus().getObservedGeneration());
+              assertTrue(wl.getStatus().getLastDenial().getMessage().contains(malloryId));
             });
   }
 

@@ -17,13 +17,13 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.mode",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
-    name = "Allowed",
-    jsonPath = ".status.allowed",
+    name = "Signers",
+    jsonPath = ".status.usableSigners",
     type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
-    name = "Denied",
-    jsonPath = ".status.denied",
-    type = AdditionalPrinterColumn.Type.INTEGER)
+    name = "Last Denial",
+    jsonPath = ".status.lastDenial.time",
+    type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",

@@ -3,36 +3,18 @@ package dev.keychain.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** Decisions and usability of a whitelist. */
+/**
+ * Usability of a whitelist and its latest denial. Decision counts are per replica and are metrics
+ * ({@code keychain_admission_whitelist_decisions_total}), not status.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SignerWhitelistStatus extends ObservedStatus {
-  @JsonPropertyDescription("Images admitted under this whitelist since the operator started.")
-  private Long allowed;
-
-  @JsonPropertyDescription("Images denied (or, in Audit mode, flagged) since the operator started.")
-  private Long denied;
-
   @JsonPropertyDescription("Signers whose key ID (and public key, if given) are valid.")
   private Integer usableSigners;
 
-  @JsonPropertyDescription("The latest denial.")
+  @JsonPropertyDescription(
+      "The latest denial (or, in Audit mode, would-be denial), written by the replica that made it.")
   private LastDenialStatus lastDenial;
-
-  public Long getAllowed() {
-    return allowed;
-  }
-
-  public void setAllowed(Long allowed) {
-    this.allowed = allowed;
-  }
-
-  public Long getDenied() {
-    return denied;
-  }
-
-  public void setDenied(Long denied) {
-    this.denied = denied;
-  }
 
   public Integer getUsableSigners() {
     return usableSigners;
