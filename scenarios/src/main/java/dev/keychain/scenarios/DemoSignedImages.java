@@ -1,7 +1,7 @@
 package dev.keychain.scenarios;
 
-import dev.keychain.core.signers.KeyIds;
-import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.core.keys.KeyIds;
+import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.testing.fixtures.ContentTrustScenario;
 import dev.keychain.testing.fixtures.NotaryServer;
 import dev.keychain.testing.fixtures.OciRegistry;

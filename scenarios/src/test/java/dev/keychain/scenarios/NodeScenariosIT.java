@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.keychain.core.signers.KeyIds;
-import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.core.keys.KeyIds;
+import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import dev.keychain.testing.controlplane.LocalNode;
 import dev.keychain.testing.fixtures.ContentTrustScenario;

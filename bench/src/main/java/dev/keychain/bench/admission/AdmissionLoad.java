@@ -1,8 +1,8 @@
 package dev.keychain.bench.admission;
 
 import dev.keychain.bench.LoadRun;
-import dev.keychain.core.signers.KeyIds;
-import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.core.keys.KeyIds;
+import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.scenarios.OperatorProcess;
 import dev.keychain.testing.controlplane.LocalControlPlane;

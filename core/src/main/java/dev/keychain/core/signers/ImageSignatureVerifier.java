@@ -4,6 +4,8 @@ import dev.keychain.core.cosign.CosignArtifacts;
 import dev.keychain.core.cosign.CosignSignature;
 import dev.keychain.core.cosign.SimpleSigning;
 import dev.keychain.core.json.MalformedJsonException;
+import dev.keychain.core.keys.KeyIds;
+import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.core.oci.ImageReference;
 import dev.keychain.core.oci.RegistryClient;
 import dev.keychain.core.oci.RegistryException;

@@ -1,5 +1,6 @@
 package dev.keychain.core.signers;
 
+import dev.keychain.core.keys.KeyIds;
 import java.security.PublicKey;
 import java.util.Optional;
 import java.util.regex.Pattern;

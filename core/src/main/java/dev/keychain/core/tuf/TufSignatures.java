@@ -1,7 +1,7 @@
 package dev.keychain.core.tuf;
 
-import dev.keychain.core.signers.KeyIds;
-import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.core.keys.KeyIds;
+import dev.keychain.core.keys.PublicKeys;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.Signature;

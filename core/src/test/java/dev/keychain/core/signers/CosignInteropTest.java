@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keychain.core.cosign.CosignSigner;
+import dev.keychain.core.keys.KeyIds;
 import dev.keychain.core.oci.ImageReference;
 import dev.keychain.core.oci.RegistryClient;
 import dev.keychain.testing.fixtures.Cosign;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keychain.core.json.CanonicalJson;
-import dev.keychain.core.signers.KeyIds;
+import dev.keychain.core.keys.KeyIds;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;

@@ -1,8 +1,8 @@
 package dev.keychain.operator.admission;
 
+import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.core.oci.RegistryClient;
 import dev.keychain.core.signers.ImageSignatureVerifier;
-import dev.keychain.core.signers.PublicKeys;
 import dev.keychain.core.signers.SignerPolicy;
 import dev.keychain.core.signers.TrustedSigner;
 import dev.keychain.core.tls.TrustBundles;

@@ -9,9 +9,9 @@ import dev.keychain.core.auth.Messages;
 import dev.keychain.core.auth.ReplayCache;
 import dev.keychain.core.auth.Wire;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
-import dev.keychain.operator.injection.PodInjector;
 import dev.keychain.operator.instance.InstanceIndex;
 import dev.keychain.operator.metrics.OperatorMetrics;
+import dev.keychain.operator.pods.AgentPodAnnotations;
 import dev.keychain.operator.webhook.JsonEndpoint;
 import dev.keychain.operator.webhook.WebhookCertificates;
 import dev.keychain.operator.webhook.WebhookRoutes;
@@ -191,7 +191,7 @@ public class AgentEndpoint implements WebhookRoutes {
               String key =
                   m.pod().getMetadata().getNamespace()
                       + "/"
-                      + m.pod().getMetadata().getAnnotations().get(PodInjector.INSTANCE);
+                      + m.pod().getMetadata().getAnnotations().get(AgentPodAnnotations.INSTANCE);
               return new Object[] {request, key, AgentGrants.keyState(m.instance())};
             },
             false)

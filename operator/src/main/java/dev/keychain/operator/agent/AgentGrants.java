@@ -11,9 +11,9 @@ import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.api.v1alpha1.SecureInstanceStatus;
 import dev.keychain.operator.chain.ChainProblem;
-import dev.keychain.operator.injection.PodInjector;
 import dev.keychain.operator.instance.AgentIdentity;
 import dev.keychain.operator.instance.InstanceIndex;
+import dev.keychain.operator.pods.AgentPodAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.inject.Singleton;
@@ -74,7 +74,7 @@ public class AgentGrants {
       throw new AuthFailure(
           AuthFailure.Reason.INVALID_TOKEN, "token is bound to " + who + " which no longer exists");
     }
-    String injectedFor = annotation(pod, PodInjector.INSTANCE);
+    String injectedFor = annotation(pod, AgentPodAnnotations.INSTANCE);
     if (injectedFor == null) {
       throw new AuthFailure(
           AuthFailure.Reason.INVALID_TOKEN,
@@ -91,7 +91,7 @@ public class AgentGrants {
   Decided decide(String token) throws AuthFailure {
     Membership m = membership(token);
     Pod pod = m.pod();
-    String injectedFor = annotation(pod, PodInjector.INSTANCE);
+    String injectedFor = annotation(pod, AgentPodAnnotations.INSTANCE);
     if (pod.getMetadata().getDeletionTimestamp() != null) {
       throw new AuthFailure(AuthFailure.Reason.REVOKED, m.token() + " is being deleted");
     }

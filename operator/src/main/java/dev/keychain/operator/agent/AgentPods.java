@@ -1,6 +1,10 @@
 package dev.keychain.operator.agent;
 
-import dev.keychain.operator.injection.PodInjector;
+import static dev.keychain.operator.pods.AgentPodAnnotations.ACK_EPOCH;
+import static dev.keychain.operator.pods.AgentPodAnnotations.ACK_KEY_ID;
+import static dev.keychain.operator.pods.AgentPodAnnotations.ACK_SEEN;
+
+import dev.keychain.operator.pods.AgentPodAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -26,9 +30,6 @@ import org.jboss.logging.Logger;
  */
 @Singleton
 public class AgentPods {
-  public static final String ACK_KEY_ID = "keychain.dev/agent-key-id";
-  public static final String ACK_EPOCH = "keychain.dev/agent-epoch";
-  public static final String ACK_SEEN = "keychain.dev/agent-last-seen";
   private static final Logger LOG = Logger.getLogger(AgentPods.class);
 
   private final KubernetesClient client;
@@ -45,7 +46,11 @@ public class AgentPods {
 
   void start(@Observes StartupEvent e) {
     informer =
-        client.pods().inAnyNamespace().withLabel(PodInjector.AGENT_LABEL, "injected").inform();
+        client
+            .pods()
+            .inAnyNamespace()
+            .withLabel(AgentPodAnnotations.AGENT_LABEL, "injected")
+            .inform();
   }
 
   /** The pod, from the informer or (just created, not seen yet) from the API server. */

@@ -1,5 +1,13 @@
 package dev.keychain.operator.injection;
 
+import static dev.keychain.operator.pods.AgentPodAnnotations.AGENT_LABEL;
+import static dev.keychain.operator.pods.AgentPodAnnotations.CHAIN;
+import static dev.keychain.operator.pods.AgentPodAnnotations.GROUP;
+import static dev.keychain.operator.pods.AgentPodAnnotations.INJECT;
+import static dev.keychain.operator.pods.AgentPodAnnotations.INJECTED;
+import static dev.keychain.operator.pods.AgentPodAnnotations.INSTANCE;
+import static dev.keychain.operator.pods.AgentPodAnnotations.KEY_PATH;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -16,17 +24,6 @@ import java.util.stream.Collectors;
  * annotations naming instance, group and chain. Pure: no API calls, so it is tested directly.
  */
 public final class PodInjector {
-  public static final String INJECT = "keychain.dev/inject";
-  public static final String INJECTED = "keychain.dev/injected";
-  public static final String INSTANCE = "keychain.dev/instance";
-  public static final String GROUP = "keychain.dev/cluster-group";
-  public static final String CHAIN = "keychain.dev/key-chain";
-  public static final String AGENT_NUMBER = "keychain.dev/agent-number";
-  public static final String KEY_PATH = "keychain.dev/key-path";
-
-  /** Label on injected pods: lets the agent endpoint watch only them. */
-  public static final String AGENT_LABEL = "keychain.dev/agent";
-
   static final String KEY_VOLUME = "keychain-key";
   static final String TOKEN_VOLUME = "keychain-token";
   static final String INIT = "keychain-agent-init";

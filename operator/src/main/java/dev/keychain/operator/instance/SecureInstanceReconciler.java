@@ -10,7 +10,6 @@ import dev.keychain.core.lifecycle.Lifecycle;
 import dev.keychain.core.lifecycle.LifecycleEvent;
 import dev.keychain.core.lifecycle.Timestamps;
 import dev.keychain.core.lifecycle.Transition;
-import dev.keychain.operator.agent.AgentPods;
 import dev.keychain.operator.api.v1alpha1.AgentStatus;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
@@ -20,8 +19,8 @@ import dev.keychain.operator.chain.ChainProblem;
 import dev.keychain.operator.chain.ChainState;
 import dev.keychain.operator.chain.ChainVault;
 import dev.keychain.operator.chain.OpenChain;
-import dev.keychain.operator.injection.PodInjector;
 import dev.keychain.operator.metrics.OperatorMetrics;
+import dev.keychain.operator.pods.AgentPodAnnotations;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.status.KubernetesEvents;
 import dev.keychain.operator.status.StatusPatch;
@@ -302,8 +301,8 @@ public class SecureInstanceReconciler
     boolean acknowledged =
         pods.stream()
             .map(p -> p.getMetadata().getAnnotations())
-            .filter(a -> a != null && a.containsKey(AgentPods.ACK_SEEN))
-            .allMatch(a -> pending.toString().equals(a.get(AgentPods.ACK_EPOCH)));
+            .filter(a -> a != null && a.containsKey(AgentPodAnnotations.ACK_SEEN))
+            .allMatch(a -> pending.toString().equals(a.get(AgentPodAnnotations.ACK_EPOCH)));
     if (acknowledged) {
       status.setSubKeyEpoch(pending);
       status.setPendingSubKeyEpoch(null);
@@ -403,14 +402,14 @@ public class SecureInstanceReconciler
   private void recordAcknowledgement(Pod pod, AgentStatus a) {
     Map<String, String> annotations =
         pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
-    String epoch = annotations.get(AgentPods.ACK_EPOCH);
+    String epoch = annotations.get(AgentPodAnnotations.ACK_EPOCH);
     if (epoch != null && epoch.matches("[0-9]{1,18}")) {
       a.setEpoch(Long.parseLong(epoch));
-      a.setLastSeen(annotations.get(AgentPods.ACK_SEEN));
+      a.setLastSeen(annotations.get(AgentPodAnnotations.ACK_SEEN));
     }
     String number = Integer.toString(a.getAgentNumber());
-    if (annotations.containsKey(PodInjector.INJECTED)
-        && !number.equals(annotations.get(PodInjector.AGENT_NUMBER))) {
+    if (annotations.containsKey(AgentPodAnnotations.INJECTED)
+        && !number.equals(annotations.get(AgentPodAnnotations.AGENT_NUMBER))) {
       try {
         client
             .pods()
@@ -419,7 +418,7 @@ public class SecureInstanceReconciler
             .patch(
                 PatchContext.of(PatchType.JSON_MERGE),
                 "{\"metadata\":{\"annotations\":{\""
-                    + PodInjector.AGENT_NUMBER
+                    + AgentPodAnnotations.AGENT_NUMBER
                     + "\":\""
                     + number
                     + "\"}}}");

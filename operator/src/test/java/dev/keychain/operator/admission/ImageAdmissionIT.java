@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keychain.core.audit.AuditLogReader;
-import dev.keychain.core.signers.KeyIds;
-import dev.keychain.core.signers.PublicKeys;
+import dev.keychain.core.keys.KeyIds;
+import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.operator.api.v1alpha1.AuditLog;
 import dev.keychain.operator.api.v1alpha1.AuditLogSpec;

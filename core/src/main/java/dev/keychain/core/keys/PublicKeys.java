@@ -1,4 +1,4 @@
-package dev.keychain.core.signers;
+package dev.keychain.core.keys;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
