@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.AuthProvider;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
@@ -15,6 +16,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.KeyGenerator;
+import javax.security.auth.login.LoginException;
 
 /**
  * KEKs on a PKCS#11 token (an HSM; tested with SoftHSM2) through the JDK's SunPKCS11 provider. KEKs
@@ -29,6 +31,7 @@ public final class Pkcs11KeyProvider implements KeyProvider {
   private final String label;
   private final Pattern alias;
   private final TreeMap<Integer, Key> keks = new TreeMap<>();
+  private volatile boolean closed;
 
   private Pkcs11KeyProvider(Provider provider, KeyStore store, String label) {
     this.provider = provider;
@@ -158,6 +161,7 @@ public final class Pkcs11KeyProvider implements KeyProvider {
 
   @Override
   public Wrapped wrap(byte[] plaintext, byte[] associatedData) {
+    requireOpen();
     String kekId = primaryKekId();
     byte[] nonce = AesGcm.nonce();
     byte[] ct =
@@ -167,6 +171,7 @@ public final class Pkcs11KeyProvider implements KeyProvider {
 
   @Override
   public byte[] unwrap(Wrapped wrapped, byte[] associatedData) {
+    requireOpen();
     Integer v = version(wrapped.kekId());
     if (v == null) {
       throw new EnvelopeException(
@@ -180,6 +185,38 @@ public final class Pkcs11KeyProvider implements KeyProvider {
         wrapped.ciphertext(),
         associatedData,
         "envelope sealed with " + wrapped.kekId());
+  }
+
+  /**
+   * Drops the handles of the token's KEKs and logs out of the token; the provider refuses to wrap
+   * or unwrap afterwards. Idempotent. (The KEK bytes never left the token: nothing to wipe here.)
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    keks.clear();
+    if (provider instanceof AuthProvider auth) {
+      try {
+        auth.logout();
+      } catch (LoginException e) {
+        // The session ends with the process; nothing usable is left in this object either way.
+      }
+    }
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new EnvelopeException(
+          EnvelopeException.Reason.PROVIDER_FAILURE,
+          "the PKCS#11 provider for label " + label + " was closed");
+    }
   }
 
   @Override

@@ -21,6 +21,7 @@ public final class SecretKeyProvider implements KeyProvider {
 
   private final TreeMap<Integer, SecretBytes> keks;
   private final String name;
+  private volatile boolean closed;
 
   private SecretKeyProvider(String name, TreeMap<Integer, SecretBytes> keks) {
     this.name = name;
@@ -100,6 +101,7 @@ public final class SecretKeyProvider implements KeyProvider {
 
   @Override
   public Wrapped wrap(byte[] plaintext, byte[] associatedData) {
+    requireOpen();
     byte[] nonce = AesGcm.nonce();
     SecretBytes kek = keks.lastEntry().getValue();
     byte[] ct =
@@ -113,6 +115,7 @@ public final class SecretKeyProvider implements KeyProvider {
 
   @Override
   public byte[] unwrap(Wrapped wrapped, byte[] associatedData) {
+    requireOpen();
     Integer v = version(wrapped.kekId());
     if (v == null) {
       throw new EnvelopeException(
@@ -132,9 +135,24 @@ public final class SecretKeyProvider implements KeyProvider {
                     "envelope sealed with " + wrapped.kekId()));
   }
 
+  /** Zeroes every KEK; the provider refuses to wrap or unwrap afterwards. Idempotent. */
   @Override
   public void close() {
+    closed = true;
     keks.values().forEach(SecretBytes::destroy);
+  }
+
+  /** Whether {@link #close} wiped the KEKs. */
+  public boolean isClosed() {
+    return closed && keks.values().stream().allMatch(SecretBytes::isDestroyed);
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new EnvelopeException(
+          EnvelopeException.Reason.PROVIDER_FAILURE,
+          "the KEKs of secret " + name + " were closed (wiped); load them again");
+    }
   }
 
   @Override

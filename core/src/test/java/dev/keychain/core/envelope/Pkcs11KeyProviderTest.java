@@ -18,6 +18,22 @@ class Pkcs11KeyProviderTest {
   @TempDir Path dir;
 
   @Test
+  void closedProviderRefusesToWrapAndUnwrap() {
+    try (SoftHsmToken token = SoftHsmToken.create(dir)) {
+      Pkcs11KeyProvider hsm =
+          Pkcs11KeyProvider.open(token.library(), token.slot(), token.pin(), "kc");
+      hsm.generateKek();
+      KeyProvider.Wrapped w = hsm.wrap(new byte[32], new byte[0]);
+      hsm.close();
+      hsm.close(); // idempotent
+      assertTrue(hsm.isClosed());
+      EnvelopeException e = assertThrows(EnvelopeException.class, () -> hsm.unwrap(w, new byte[0]));
+      assertTrue(e.getMessage().contains("was closed"), e.getMessage());
+      assertThrows(EnvelopeException.class, () -> hsm.wrap(new byte[32], new byte[0]));
+    }
+  }
+
+  @Test
   void kekIsGeneratedOnTheTokenAndNeverLeavesIt() {
     try (SoftHsmToken token = SoftHsmToken.create(dir)) {
       Pkcs11KeyProvider hsm =

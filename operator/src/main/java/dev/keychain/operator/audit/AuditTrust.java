@@ -464,18 +464,20 @@ public class AuditTrust {
   }
 
   private String seal(AuditLog log, String role, long index, byte[] key) {
-    KeyProvider kek = provider();
-    String kekId = kek.primaryKekId();
-    KeyProvider.Wrapped w = kek.wrap(key, aad(log, role, index, kekId));
-    return new SealedKey(w.kekId(), w.nonce(), w.ciphertext()).encode();
+    try (KeyProvider kek = provider()) {
+      String kekId = kek.primaryKekId();
+      KeyProvider.Wrapped w = kek.wrap(key, aad(log, role, index, kekId));
+      return new SealedKey(w.kekId(), w.nonce(), w.ciphertext()).encode();
+    }
   }
 
   private byte[] open(AuditLog log, String role, long index, String text) {
     SealedKey sealed = SealedKey.parse(text);
-    return provider()
-        .unwrap(
-            new KeyProvider.Wrapped(sealed.kekId(), sealed.nonce(), sealed.ciphertext()),
-            aad(log, role, index, sealed.kekId()));
+    try (KeyProvider kek = provider()) {
+      return kek.unwrap(
+          new KeyProvider.Wrapped(sealed.kekId(), sealed.nonce(), sealed.ciphertext()),
+          aad(log, role, index, sealed.kekId()));
+    }
   }
 
   // --- the keys of logs written by releases that kept them in the tenant's namespace ---
@@ -499,9 +501,11 @@ public class AuditTrust {
             .add(index)
             .add(sealed.kekId())
             .toByteArray();
-    return providers
-        .forSecret(log.getMetadata().getNamespace(), log.getSpec().getKekSecretName())
-        .unwrap(new KeyProvider.Wrapped(sealed.kekId(), sealed.nonce(), sealed.ciphertext()), aad);
+    try (KeyProvider kek =
+        providers.forSecret(log.getMetadata().getNamespace(), log.getSpec().getKekSecretName())) {
+      return kek.unwrap(
+          new KeyProvider.Wrapped(sealed.kekId(), sealed.nonce(), sealed.ciphertext()), aad);
+    }
   }
 
   // --- Secret data (base64 of UTF-8 text) ---

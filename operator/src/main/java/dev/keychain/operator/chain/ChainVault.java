@@ -43,8 +43,11 @@ public class ChainVault {
         sessionKeyId);
   }
 
-  public KeyProvider provider(KeyChain chain) {
-    return providers.forChain(chain);
+  /** The KEK new envelopes of {@code chain} are sealed under. */
+  public String primaryKekId(KeyChain chain) {
+    try (KeyProvider kek = providers.forChain(chain)) {
+      return kek.primaryKekId();
+    }
   }
 
   public Optional<SealedChain> read(KeyChain chain) {
@@ -53,8 +56,8 @@ public class ChainVault {
 
   /** Creates a chain: a fresh session key, sealed, with every group at epoch 0. */
   public SealedChain create(KeyChain chain, Map<String, ChainState.Group> groups) {
-    KeyProvider kek = providers.forChain(chain);
-    try (SecretBytes share = shares.read(chain);
+    try (KeyProvider kek = providers.forChain(chain);
+        SecretBytes share = shares.read(chain);
         ChainKey session =
             KeyDerivation.newSession(
                 chain.getMetadata().getNamespace() + "/" + chain.getMetadata().getName(),
@@ -71,9 +74,9 @@ public class ChainVault {
 
   /** Opens a chain's session key; the caller closes the result. */
   public OpenChain open(KeyChain chain, SealedChain sealed) {
-    KeyProvider kek = providers.forChain(chain);
     KeyId id = KeyId.parse(sealed.state().sessionKeyId());
-    try (SecretBytes share = shares.read(chain)) {
+    try (KeyProvider kek = providers.forChain(chain);
+        SecretBytes share = shares.read(chain)) {
       SecretBytes sk = Envelope.open(kek, sealed.session(), share, sessionContext(chain, id));
       ChainKey session =
           KeyDerivation.session(
@@ -109,12 +112,14 @@ public class ChainVault {
 
   /** Re-encrypts the sealed session key under the provider's primary KEK (KEK rotation). */
   public SealedChain rewrap(KeyChain chain, SealedChain sealed) {
-    KeyProvider kek = providers.forChain(chain);
-    SealedKey rewrapped =
-        Envelope.rewrap(
-            kek,
-            sealed.session(),
-            sessionContext(chain, KeyId.parse(sealed.state().sessionKeyId())));
+    SealedKey rewrapped;
+    try (KeyProvider kek = providers.forChain(chain)) {
+      rewrapped =
+          Envelope.rewrap(
+              kek,
+              sealed.session(),
+              sessionContext(chain, KeyId.parse(sealed.state().sessionKeyId())));
+    }
     return rewrapped == sealed.session()
         ? sealed
         : secrets.update(chain, sealed, rewrapped, sealed.state());

@@ -149,7 +149,7 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
         sealed = vault.store(chain, sealed, GroupEpochs.issue(sealed.state(), toRotate, requestId));
         sealed = commitPending(chain, sealed, now);
       }
-      String primaryKek = vault.provider(chain).primaryKekId();
+      String primaryKek = vault.primaryKekId(chain);
       if (!sealed.session().kekId().equals(primaryKek)) {
         String from = sealed.session().kekId();
         sealed = vault.rewrap(chain, sealed);

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,17 +53,21 @@ public class KeyProviders {
     this.pkcs11Label = pkcs11Label;
   }
 
+  /**
+   * The KEKs a chain's keys are sealed under. The caller closes the result: a Secret's KEKs are
+   * loaded for the call and wiped on close; the HSM's session is shared and outlives it.
+   */
   public KeyProvider forChain(KeyChain chain) {
     MasterKeySpec spec = chain.getSpec().getMasterKey();
     String provider = spec == null ? MasterKeySpec.KUBERNETES_SECRET : spec.getProvider();
     if (MasterKeySpec.PKCS11.equals(provider)) {
-      return pkcs11();
+      return new Borrowed(pkcs11());
     }
     String name = spec == null ? "keychain-kek" : spec.getSecretName();
     return fromSecret(chain.getMetadata().getNamespace(), name);
   }
 
-  /** The KEKs of a Secret (created with one KEK if missing). */
+  /** The KEKs of a Secret (created with one KEK if missing); the caller closes (wipes) them. */
   public KeyProvider forSecret(String namespace, String name) {
     return fromSecret(namespace, name);
   }
@@ -123,6 +128,40 @@ public class KeyProviders {
       throw new ChainProblem("KekUnavailable", e.getMessage());
     } finally {
       raw.values().forEach(v -> Arrays.fill(v, (byte) 0));
+    }
+  }
+
+  /** A shared provider lent to one caller: closing the loan leaves the provider open. */
+  private record Borrowed(KeyProvider lent) implements KeyProvider {
+    @Override
+    public String primaryKekId() {
+      return lent.primaryKekId();
+    }
+
+    @Override
+    public boolean holds(String kekId) {
+      return lent.holds(kekId);
+    }
+
+    @Override
+    public Wrapped wrap(byte[] plaintext, byte[] associatedData) {
+      return lent.wrap(plaintext, associatedData);
+    }
+
+    @Override
+    public byte[] unwrap(Wrapped wrapped, byte[] associatedData) {
+      return lent.unwrap(wrapped, associatedData);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @PreDestroy
+  synchronized void close() {
+    if (pkcs11 != null) {
+      pkcs11.close();
+      pkcs11 = null;
     }
   }
 
