@@ -215,6 +215,8 @@ class ImageAdmissionIT {
             () -> {
               SignerWhitelist wl =
                   client.resources(SignerWhitelist.class).inNamespace(ns).withName("edge").get();
+              assertNotNull(wl.getStatus(), "status not written yet");
+              assertNotNull(wl.getStatus().getLastDenial(), "latest denial not written yet");
               assertTrue(wl.getStatus().getLastDenial().getMessage().contains(malloryId));
               assertEquals(2, wl.getStatus().getUsableSigners());
             });
@@ -239,6 +241,7 @@ class ImageAdmissionIT {
                   client.resources(SignerWhitelist.class).inNamespace(ns).withName("edge").get();
               assertEquals(
                   wl.getMetadata().getGeneration(), wl.getStatus().getObservedGeneration());
+              assertNotNull(wl.getStatus().getLastDenial(), "latest denial was dropped");
               assertTrue(wl.getStatus().getLastDenial().getMessage().contains(malloryId));
             });
   }
