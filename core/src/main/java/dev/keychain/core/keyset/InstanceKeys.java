@@ -1,7 +1,5 @@
 package dev.keychain.core.keyset;
 
-import java.util.Objects;
-
 /**
  * One instance's row of a chain's keyset: the group its sub key is derived in, the sub-key epoch
  * agents are served, the epoch a rotation is moving to (while agents still hold the old one),
@@ -51,17 +49,7 @@ public record InstanceKeys(
         : new InstanceKeys(group, pendingSubKeyEpoch, null, restricted, restartedGeneration);
   }
 
-  public InstanceKeys withRestricted(boolean value) {
-    return new InstanceKeys(group, subKeyEpoch, pendingSubKeyEpoch, value, restartedGeneration);
-  }
-
   public InstanceKeys withRestartedGeneration(long generation) {
     return new InstanceKeys(group, subKeyEpoch, pendingSubKeyEpoch, restricted, generation);
-  }
-
-  /** Moves to another group at {@code epoch}; the epoch still has to rise (see InstanceKeyset). */
-  public InstanceKeys movedTo(String newGroup, long epoch) {
-    return new InstanceKeys(
-        Objects.requireNonNull(newGroup), epoch, null, restricted, restartedGeneration);
   }
 }
