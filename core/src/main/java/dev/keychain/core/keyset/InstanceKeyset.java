@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keychain.core.json.CanonicalJson;
 import dev.keychain.core.json.MalformedJsonException;
 import dev.keychain.core.json.UntrustedJson;
+import dev.keychain.core.lifecycle.AuthorizationRow;
+import dev.keychain.core.lifecycle.InstanceState;
+import dev.keychain.core.lifecycle.Timestamps;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
@@ -111,12 +116,20 @@ public final class InstanceKeyset {
     instances.forEach(
         (k, v) -> {
           ObjectNode row = rows.putObject(k);
+          row.put("state", v.state().name());
+          row.put("restricted", v.restricted());
           row.put("group", v.group());
+          ObjectNode times = row.putObject("timestamps");
+          Timestamps t = v.row().timestamps();
+          putInstant(times, "created", t.created());
+          putInstant(times, "changed", t.changed());
+          putInstant(times, "deleted", t.deleted());
+          putInstant(times, "moved", t.moved());
+          putInstant(times, "last", t.last());
           row.put("subKeyEpoch", v.subKeyEpoch());
           if (v.pendingSubKeyEpoch() != null) {
             row.put("pendingSubKeyEpoch", v.pendingSubKeyEpoch());
           }
-          row.put("restricted", v.restricted());
           row.put("restartedGeneration", v.restartedGeneration());
         });
     ObjectNode gone = root.putObject("retired");
@@ -151,20 +164,15 @@ public final class InstanceKeyset {
         throw json.error(path, "must be an object");
       }
       JsonNode pending = row.get("pendingSubKeyEpoch");
-      JsonNode restricted = row.get("restricted");
-      if (restricted == null || !restricted.isBoolean()) {
-        throw json.error(path + ".restricted", "must be true or false");
-      }
       try {
         rows.put(
             e.getKey(),
             new InstanceKeys(
-                json.text(row, "group", path),
+                readRow(json, row, path),
                 json.integer(row, "subKeyEpoch", path, 0, MAX),
                 pending == null || pending.isNull()
                     ? null
                     : json.integer(row, "pendingSubKeyEpoch", path, 0, MAX),
-                restricted.booleanValue(),
                 json.integer(row, "restartedGeneration", path, 0, MAX)));
       } catch (IllegalArgumentException bad) {
         throw json.error(path, bad.getMessage());
@@ -181,6 +189,55 @@ public final class InstanceKeyset {
       retired.put(k, json.integer(gone, k, "retired", 0, MAX));
     }
     return new InstanceKeyset(rows, retired);
+  }
+
+  private static void putInstant(ObjectNode node, String field, Instant at) {
+    if (at != null) {
+      node.put(field, at.toString());
+    }
+  }
+
+  private static AuthorizationRow readRow(UntrustedJson json, JsonNode row, String path)
+      throws MalformedJsonException {
+    String stateName = json.text(row, "state", path);
+    InstanceState state;
+    try {
+      state = InstanceState.valueOf(stateName);
+    } catch (IllegalArgumentException unknown) {
+      throw json.error(path + ".state", "unknown lifecycle state " + stateName);
+    }
+    JsonNode restricted = row.get("restricted");
+    if (restricted == null || !restricted.isBoolean()) {
+      throw json.error(path + ".restricted", "must be true or false");
+    }
+    JsonNode times = json.object(row, "timestamps", path);
+    String at = path + ".timestamps";
+    return new AuthorizationRow(
+        state,
+        restricted.booleanValue(),
+        json.text(row, "group", path),
+        new Timestamps(
+            instant(json, times, "created", at),
+            instant(json, times, "changed", at),
+            instant(json, times, "deleted", at),
+            instant(json, times, "moved", at),
+            instant(json, times, "last", at)));
+  }
+
+  private static Instant instant(UntrustedJson json, JsonNode times, String field, String path)
+      throws MalformedJsonException {
+    JsonNode value = times.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw json.error(path + "." + field, "must be an ISO-8601 instant");
+    }
+    try {
+      return Instant.parse(value.textValue());
+    } catch (DateTimeParseException bad) {
+      throw json.error(path + "." + field, "is not an ISO-8601 instant: " + value.textValue());
+    }
   }
 
   private static void requireKey(UntrustedJson json, String key, String path)
