@@ -15,7 +15,7 @@ import java.util.TreeMap;
  * same event always hashes the same. Carries key IDs and epochs, never keys.
  */
 public record AuditEvent(
-    String type,
+    AuditEventType type,
     Instant time,
     String namespace,
     String kind,
@@ -24,24 +24,6 @@ public record AuditEvent(
     String message,
     Map<String, String> attributes) {
 
-  /** The event types an AuditLog can select. */
-  public static final java.util.List<String> TYPES =
-      java.util.List.of(
-          "KeyIssued",
-          "KeyRotated",
-          "KeyRevoked",
-          "StateChanged",
-          "AdmissionAllowed",
-          "AdmissionDenied");
-
-  /**
-   * Records the log writes about itself, whatever an AuditLog selects: {@code LogPruned} states a
-   * retention prune before it happens (see {@link PruneRecord}); {@code SigningStarted} marks where
-   * a log written unsigned began to be signed (see {@link SigningStartedRecord}).
-   */
-  public static final java.util.List<String> LOG_TYPES =
-      java.util.List.of("LogPruned", "SigningStarted");
-
   private static final ObjectMapper CANONICAL =
       JsonMapper.builder()
           .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
@@ -49,9 +31,7 @@ public record AuditEvent(
           .build();
 
   public AuditEvent {
-    if (!TYPES.contains(type) && !LOG_TYPES.contains(type)) {
-      throw new IllegalArgumentException("unknown audit event type " + type);
-    }
+    java.util.Objects.requireNonNull(type, "type");
     attributes = attributes == null ? Map.of() : new TreeMap<>(attributes);
   }
 
@@ -94,12 +74,20 @@ public record AuditEvent(
         attributes.put(e.getKey(), e.getValue().asText());
       }
     }
-    return new AuditEvent(text[0], time, text[2], text[3], text[4], text[5], text[6], attributes);
+    return new AuditEvent(
+        AuditEventType.fromWireName(text[0]),
+        time,
+        text[2],
+        text[3],
+        text[4],
+        text[5],
+        text[6],
+        attributes);
   }
 
   public byte[] canonicalJson() {
     Map<String, Object> fields = new TreeMap<>();
-    fields.put("type", type);
+    fields.put("type", type.wireName());
     fields.put("time", time.toString());
     fields.put("namespace", namespace);
     fields.put("kind", kind);

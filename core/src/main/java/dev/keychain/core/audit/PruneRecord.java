@@ -18,11 +18,11 @@ import java.util.Optional;
  * states exactly the marker's prune.
  */
 record PruneRecord(long records, long checkpoints, String prunedRoot) {
-  static final String TYPE = "LogPruned";
+  static final AuditEventType TYPE = AuditEventType.LOG_PRUNED;
   private static final ObjectMapper JSON = new ObjectMapper();
   // Canonical JSON sorts keys, so "type" comes last: a cheap test before parsing.
   private static final byte[] SUFFIX =
-      ("\"type\":\"" + TYPE + "\"}").getBytes(StandardCharsets.UTF_8);
+      ("\"type\":\"" + TYPE.wireName() + "\"}").getBytes(StandardCharsets.UTF_8);
 
   static PruneRecord of(PruneMarker marker) {
     return new PruneRecord(

@@ -10,7 +10,7 @@ import java.util.Map;
  * under the first signed checkpoint, so the statement is itself signed.
  */
 final class SigningStartedRecord {
-  static final String TYPE = "SigningStarted";
+  static final AuditEventType TYPE = AuditEventType.SIGNING_STARTED;
 
   private SigningStartedRecord() {}
 

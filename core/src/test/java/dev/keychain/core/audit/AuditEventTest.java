@@ -14,7 +14,7 @@ class AuditEventTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AuditEvent EVENT =
       new AuditEvent(
-          "AdmissionDenied",
+          AuditEventType.ADMISSION_DENIED,
           Instant.parse("2026-11-23T10:15:30.123Z"),
           "team-a",
           "Pod",

@@ -154,6 +154,26 @@ class InstanceKeysetTest {
         "timestamps");
   }
 
+  @Test
+  void twoThousandFourHundredBusyInstancesFitInOneSecret() throws Exception {
+    // Worst-ish rows: long names, every timestamp set with nanoseconds, a rotation pending.
+    Instant t = Instant.parse("2026-12-04T19:03:31.853123456Z");
+    AuthorizationRow busy =
+        new AuthorizationRow(
+            InstanceState.Restart, true, "payments-eu-west", new Timestamps(t, t, t, t, t));
+    InstanceKeyset set = InstanceKeyset.empty();
+    for (int i = 0; i < 2400; i++) {
+      set =
+          set.with(
+              "tenant-namespace-" + (i % 10),
+              "instance-name-" + i,
+              new InstanceKeys(busy, 123_456L + i, 123_457L + i, 1_000L + i));
+    }
+    int bytes = set.encode().length;
+    // A Secret's data may hold 1 MiB; the session key and group epochs take a few KiB of it.
+    assertTrue(bytes < 1_000_000, bytes + " bytes");
+  }
+
   private static void assertMalformed(String json, String expected) {
     MalformedJsonException e =
         assertThrows(

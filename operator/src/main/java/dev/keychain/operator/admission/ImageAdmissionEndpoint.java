@@ -1,6 +1,7 @@
 package dev.keychain.operator.admission;
 
 import dev.keychain.core.audit.AuditEvent;
+import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.core.audit.AuditSink;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.webhook.AdmissionReviews;
@@ -118,7 +119,7 @@ public class ImageAdmissionEndpoint implements WebhookRoutes {
             : String.join("; ", d.denials());
     audit.record(
         new AuditEvent(
-            d.allowed() ? "AdmissionAllowed" : "AdmissionDenied",
+            d.allowed() ? AuditEventType.ADMISSION_ALLOWED : AuditEventType.ADMISSION_DENIED,
             Instant.now(),
             request.namespace(),
             request.kind(),

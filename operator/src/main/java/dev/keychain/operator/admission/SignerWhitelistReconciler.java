@@ -1,5 +1,6 @@
 package dev.keychain.operator.admission;
 
+import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistStatus;
 import dev.keychain.operator.status.Conditions;
@@ -65,7 +66,7 @@ public class SignerWhitelistReconciler implements Reconciler<SignerWhitelist> {
     } else {
       String problems = String.join("; ", compiled.problems());
       if (!Conditions.isFalseFor(previous.getConditions(), SIGNERS_VALID, "InvalidSigners")) {
-        events.warning(wl, "InvalidSigners", problems);
+        events.warning(wl, AuditEventType.STATE_CHANGED, "InvalidSigners", problems);
       }
       status.setConditions(
           Conditions.set(
@@ -80,7 +81,8 @@ public class SignerWhitelistReconciler implements Reconciler<SignerWhitelist> {
       String why = compiled.unusable().orElse(credentialProblem);
       String reason = compiled.unusable().isPresent() ? "Unusable" : "CredentialsMissing";
       if (!Conditions.isFalseFor(previous.getConditions(), Conditions.READY, reason)) {
-        events.warning(wl, reason, why + "; images it governs are denied");
+        events.warning(
+            wl, AuditEventType.STATE_CHANGED, reason, why + "; images it governs are denied");
       }
       status.setConditions(
           Conditions.set(

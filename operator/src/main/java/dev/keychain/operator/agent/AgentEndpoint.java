@@ -9,6 +9,7 @@ import dev.keychain.core.auth.Messages;
 import dev.keychain.core.auth.ReplayCache;
 import dev.keychain.core.auth.Wire;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
+import dev.keychain.operator.chain.Keysets;
 import dev.keychain.operator.instance.InstanceIndex;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.pods.AgentPodAnnotations;
@@ -54,18 +55,23 @@ public class AgentEndpoint implements WebhookRoutes {
   private final ReplayCache replays;
   private final Cache<String, MasterHandshake> sessions;
   private final Map<String, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+  private final InstanceIndex instances;
+  private final GrantAudit grantAudit;
 
   public AgentEndpoint(
       AgentGrants grants,
+      GrantAudit grantAudit,
       AgentPods pods,
       WebhookCertificates certificates,
       OperatorMetrics metrics,
       Vertx vertx,
       InstanceIndex instances,
+      Keysets keysets,
       @ConfigProperty(name = "keychain.agent.clock-skew", defaultValue = "PT30S") Duration skew,
       @ConfigProperty(name = "keychain.agent.session-timeout", defaultValue = "PT30S")
           Duration sessionTimeout) {
     this.grants = grants;
+    this.grantAudit = grantAudit;
     this.pods = pods;
     this.certificates = certificates;
     this.metrics = metrics;
@@ -74,7 +80,9 @@ public class AgentEndpoint implements WebhookRoutes {
     this.replays = new ReplayCache(skew, 1_000_000);
     this.sessions =
         Caffeine.newBuilder().maximumSize(200_000).expireAfterWrite(sessionTimeout).build();
+    this.instances = instances;
     instances.addListener(this::instanceChanged);
+    keysets.addListener(this::keysetChanged);
   }
 
   @Override
@@ -120,21 +128,31 @@ public class AgentEndpoint implements WebhookRoutes {
               "unknown or expired handshake session (a confirm is accepted once, within the"
                   + " session timeout, by the replica that answered the hello)"));
     }
+    AtomicReference<AgentGrants.Membership> member = new AtomicReference<>();
     AtomicReference<AgentGrants.Decided> decided = new AtomicReference<>();
     try {
       Messages.KeyGrant grant =
           handshake.onConfirm(
               confirm,
               token -> {
-                AgentGrants.Decided d = grants.decide(token);
+                AgentGrants.Membership m = grants.membership(token);
+                member.set(m);
+                AgentGrants.Decided d = grants.decide(m);
                 decided.set(d);
                 return d.grant();
               });
       AgentGrants.Decided d = decided.get();
+      // Served before: the pod carries the acknowledgement of an earlier grant.
+      boolean refresh =
+          d.pod().getMetadata().getAnnotations() != null
+              && d.pod().getMetadata().getAnnotations().containsKey(AgentPodAnnotations.ACK_EPOCH);
+      grantAudit.granted(d, refresh);
       pods.acknowledge(d.pod(), d.keyId(), d.epoch(), Instant.now());
       metrics.handshakes.labelValues("granted").inc();
       return JsonEndpoint.Reply.json(Wire.toJson(grant));
     } catch (AuthFailure failure) {
+      grantAudit.refused(
+          Optional.ofNullable(member.get()).map(AgentGrants.Membership::pod), failure);
       return refuse(handshake, failure);
     } finally {
       metrics.handshakeSeconds.labelValues("confirm").observe((System.nanoTime() - start) / 1e9);
@@ -192,7 +210,7 @@ public class AgentEndpoint implements WebhookRoutes {
                   m.pod().getMetadata().getNamespace()
                       + "/"
                       + m.pod().getMetadata().getAnnotations().get(AgentPodAnnotations.INSTANCE);
-              return new Object[] {request, key, AgentGrants.keyState(m.instance())};
+              return new Object[] {request, key, grants.keyState(m.instance())};
             },
             false)
         .onSuccess(
@@ -234,11 +252,24 @@ public class AgentEndpoint implements WebhookRoutes {
 
   private void instanceChanged(SecureInstance si, boolean deleted) {
     String key = si.getMetadata().getNamespace() + "/" + si.getMetadata().getName();
+    wake(key, deleted ? Optional.empty() : Optional.of(si));
+  }
+
+  /** A chain Secret of {@code namespace} changed: wake the watches whose key state moved. */
+  private void keysetChanged(String namespace) {
+    for (String key : waiting.keySet()) {
+      if (key.startsWith(namespace + "/")) {
+        wake(key, instances.get(namespace, key.substring(namespace.length() + 1)));
+      }
+    }
+  }
+
+  private void wake(String key, Optional<SecureInstance> si) {
     Set<Waiter> set = waiting.get(key);
     if (set == null || set.isEmpty()) {
       return;
     }
-    String state = AgentGrants.keyState(deleted ? Optional.empty() : Optional.of(si));
+    String state = grants.keyState(si);
     for (Waiter w : set) {
       if (!state.equals(w.since)) {
         set.remove(w);

@@ -6,11 +6,14 @@ import dev.keychain.core.chain.ChainKey;
 import dev.keychain.core.chain.SubKeyEpochs;
 import dev.keychain.core.chain.SubKeySize;
 import dev.keychain.core.crypto.Hashes;
+import dev.keychain.core.keyset.InstanceKeys;
 import dev.keychain.core.lifecycle.InstanceState;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
-import dev.keychain.operator.api.v1alpha1.SecureInstanceStatus;
 import dev.keychain.operator.chain.ChainProblem;
+import dev.keychain.operator.chain.ChainState;
+import dev.keychain.operator.chain.Keysets;
+import dev.keychain.operator.chain.SealedChain;
 import dev.keychain.operator.instance.AgentIdentity;
 import dev.keychain.operator.instance.InstanceIndex;
 import dev.keychain.operator.pods.AgentPodAnnotations;
@@ -29,8 +32,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Who gets which key: the policy behind a verified handshake. The token names a pod (TokenReview);
  * the pod must still exist with that UID, have been injected for the SecureInstance that selects it
- * now, and that instance must be Running. The key granted is the pod's sub key at the instance's
- * current epochs (the pending epoch while a rotation waits for acknowledgements).
+ * now, and that instance must be Running. The key granted is the pod's sub key at the epochs the
+ * chain's keyset holds for the instance (the pending epoch while a rotation waits for
+ * acknowledgements); the instance's status is never consulted.
  */
 @Singleton
 public class AgentGrants {
@@ -38,6 +42,7 @@ public class AgentGrants {
   private final AgentPods pods;
   private final InstanceIndex instances;
   private final OpenChains chains;
+  private final Keysets keysets;
   private final Duration keyLifetime;
 
   public AgentGrants(
@@ -45,12 +50,14 @@ public class AgentGrants {
       AgentPods pods,
       InstanceIndex instances,
       OpenChains chains,
+      Keysets keysets,
       @ConfigProperty(name = "keychain.agent.key-lifetime", defaultValue = "PT1H")
           Duration keyLifetime) {
     this.tokens = tokens;
     this.pods = pods;
     this.instances = instances;
     this.chains = chains;
+    this.keysets = keysets;
     this.keyLifetime = keyLifetime;
   }
 
@@ -58,7 +65,7 @@ public class AgentGrants {
   record Membership(AgentToken token, Pod pod, Optional<SecureInstance> instance) {}
 
   /** A decided grant and what to acknowledge once it is sent. */
-  record Decided(GrantDecider.Grant grant, Pod pod, String keyId, long epoch) {}
+  record Decided(GrantDecider.Grant grant, Pod pod, String group, String keyId, long epoch) {}
 
   /** The pod the token is bound to, checked, and the instance that selects it (if any). */
   Membership membership(String token) throws AuthFailure {
@@ -87,9 +94,8 @@ public class AgentGrants {
     return new Membership(who, pod, instance);
   }
 
-  /** Decides the grant for a verified handshake's token. */
-  Decided decide(String token) throws AuthFailure {
-    Membership m = membership(token);
+  /** Decides the grant for the member a verified handshake's token names. */
+  Decided decide(Membership m) throws AuthFailure {
     Pod pod = m.pod();
     String injectedFor = annotation(pod, AgentPodAnnotations.INSTANCE);
     if (pod.getMetadata().getDeletionTimestamp() != null) {
@@ -106,30 +112,46 @@ public class AgentGrants {
                             + " no longer exists or no longer selects "
                             + m.token()
                             + ": its keys are revoked"));
-    SecureInstanceStatus status = si.getStatus();
     if (si.getMetadata().getDeletionTimestamp() != null
-        || si.getSpec().getState() == InstanceState.Deleted
-        || (status != null && status.getState() == InstanceState.Deleted)) {
+        || si.getSpec().getState() == InstanceState.Deleted) {
       throw new AuthFailure(
           AuthFailure.Reason.REVOKED,
           "SecureInstance " + injectedFor + " is Deleted: keys revoked");
     }
-    if (status == null
-        || status.getState() == null
-        || status.getGroupEpoch() == null
-        || status.getSubKeyEpoch() == null) {
+    Stored stored = stored(si);
+    if (stored.chain() == null) {
       throw new AuthFailure(
           AuthFailure.Reason.UNAVAILABLE,
-          "SecureInstance " + injectedFor + " has not been reconciled yet; try again");
+          "KeyChain " + si.getSpec().getKeyChain() + " has no keys yet; try again");
+    }
+    InstanceKeys keys =
+        stored
+            .keys()
+            .orElseThrow(
+                () ->
+                    new AuthFailure(
+                        AuthFailure.Reason.UNAVAILABLE,
+                        "SecureInstance "
+                            + injectedFor
+                            + " has not been reconciled yet; try again"));
+    if (keys.state() == InstanceState.Deleted) {
+      throw new AuthFailure(
+          AuthFailure.Reason.REVOKED,
+          "SecureInstance " + injectedFor + " is Deleted: keys revoked");
+    }
+    ChainState.Group group = stored.chain().state().groups().get(keys.group());
+    if (group == null || group.isRemoved()) {
+      throw new AuthFailure(
+          AuthFailure.Reason.RESTRICTED,
+          "cluster group " + keys.group() + " of SecureInstance " + injectedFor + " was removed");
     }
     // Restart restricts the old key while it rotates; the new (pending) epoch is what agents must
     // fetch and acknowledge for the rotation to complete.
-    boolean rotating =
-        status.getState() == InstanceState.Restart && status.getPendingSubKeyEpoch() != null;
-    if (Boolean.TRUE.equals(status.getRestricted()) && !rotating) {
+    boolean rotating = keys.state() == InstanceState.Restart && keys.pendingSubKeyEpoch() != null;
+    if (keys.restricted() && !rotating) {
       throw new AuthFailure(
           AuthFailure.Reason.RESTRICTED,
-          "SecureInstance " + injectedFor + " is " + status.getState() + ": keys are restricted");
+          "SecureInstance " + injectedFor + " is " + keys.state() + ": keys are restricted");
     }
     KeyChain chain;
     try {
@@ -142,10 +164,9 @@ public class AgentGrants {
           AuthFailure.Reason.UNAVAILABLE,
           "KeyChain " + si.getSpec().getKeyChain() + " does not exist");
     }
-    long epoch =
-        status.getPendingSubKeyEpoch() != null
-            ? status.getPendingSubKeyEpoch()
-            : status.getSubKeyEpoch();
+    long epoch = keys.highestEpoch();
+    long groupEpoch = group.epoch();
+    long rootEpoch = stored.chain().state().rootEpoch();
     SubKeySize size =
         SubKeySize.ofBits(
             chain.getSpec().getSubKeyBits() == null ? 128 : chain.getSpec().getSubKeyBits());
@@ -154,19 +175,13 @@ public class AgentGrants {
           chain,
           open -> {
             ChainKey key =
-                open.subKey(
-                    status.getClusterGroup(),
-                    status.getGroupEpoch(),
-                    AgentIdentity.of(si, pod),
-                    epoch,
-                    size);
+                open.subKey(keys.group(), groupEpoch, AgentIdentity.of(si, pod), epoch, size);
             Instant now = Instant.now();
             return new Decided(
                 new GrantDecider.Grant(
-                    key,
-                    new SubKeyEpochs(open.state().rootEpoch(), status.getGroupEpoch(), epoch),
-                    now.plus(keyLifetime)),
+                    key, new SubKeyEpochs(rootEpoch, groupEpoch, epoch), now.plus(keyLifetime)),
                 pod,
+                keys.group(),
                 key.keyId().hex(),
                 epoch);
           });
@@ -176,38 +191,63 @@ public class AgentGrants {
     }
   }
 
+  /** The instance's chain as stored (null: no keys yet) and its row of the keyset. */
+  private record Stored(SealedChain chain, Optional<InstanceKeys> keys) {}
+
+  private Stored stored(SecureInstance si) throws AuthFailure {
+    String namespace = si.getMetadata().getNamespace();
+    try {
+      Optional<SealedChain> chain = keysets.get(namespace, si.getSpec().getKeyChain());
+      return new Stored(
+          chain.orElse(null),
+          chain.flatMap(c -> c.instances().get(namespace, si.getMetadata().getName())));
+    } catch (ChainProblem e) {
+      throw new AuthFailure(AuthFailure.Reason.UNAVAILABLE, e.getMessage());
+    }
+  }
+
   /**
-   * A short digest of everything about the instance that changes an agent's key or its right to
-   * one; agents watch it and handshake again when it changes.
+   * A short digest of everything that changes an agent's key or its right to one: the instance's
+   * identity and requested state, and its row of the keyset with its group's epoch. Agents watch it
+   * and handshake again when it changes.
    */
-  static String keyState(Optional<SecureInstance> instance) {
+  String keyState(Optional<SecureInstance> instance) {
     if (instance.isEmpty()) {
       return "none";
     }
     SecureInstance si = instance.get();
-    SecureInstanceStatus s = si.getStatus();
-    String text =
-        si.getMetadata().getUid()
-            + "|"
-            + si.getSpec().getState()
-            + "|"
-            + (si.getMetadata().getDeletionTimestamp() != null)
-            + (s == null
-                ? "|-"
-                : "|"
-                    + s.getState()
-                    + "|"
-                    + s.getRestricted()
-                    + "|"
-                    + s.getClusterGroup()
-                    + "|"
-                    + s.getGroupEpoch()
-                    + "|"
-                    + s.getSubKeyEpoch()
-                    + "|"
-                    + s.getPendingSubKeyEpoch());
+    StringBuilder text =
+        new StringBuilder()
+            .append(si.getMetadata().getUid())
+            .append('|')
+            .append(si.getSpec().getState())
+            .append('|')
+            .append(si.getMetadata().getDeletionTimestamp() != null);
+    try {
+      Stored stored = stored(si);
+      if (stored.keys().isEmpty()) {
+        text.append("|-");
+      } else {
+        InstanceKeys k = stored.keys().get();
+        ChainState.Group group = stored.chain().state().groups().get(k.group());
+        text.append('|')
+            .append(k.state())
+            .append('|')
+            .append(k.restricted())
+            .append('|')
+            .append(k.group())
+            .append('|')
+            .append(group == null || group.isRemoved() ? "removed" : group.epoch())
+            .append('|')
+            .append(k.subKeyEpoch())
+            .append('|')
+            .append(k.pendingSubKeyEpoch());
+      }
+    } catch (AuthFailure unavailable) {
+      text.append("|?");
+    }
     return HexFormat.of()
-        .formatHex(Hashes.sha256(text.getBytes(StandardCharsets.UTF_8)))
+        .formatHex(Hashes.sha256(text.toString().getBytes(StandardCharsets.UTF_8)))
         .substring(0, 32);
   }
 

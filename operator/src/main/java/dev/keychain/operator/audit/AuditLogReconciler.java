@@ -1,6 +1,7 @@
 package dev.keychain.operator.audit;
 
 import dev.keychain.core.audit.AuditEvent;
+import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.core.audit.AuditLogException;
 import dev.keychain.core.audit.AuditLogVerifier;
 import dev.keychain.core.audit.AuditSink;
@@ -153,7 +154,7 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
           Conditions.set(
               status.getConditions(), Conditions.READY, false, reason, e.getMessage(), generation));
       if (!Conditions.isFalseFor(previous.getConditions(), Conditions.READY, reason)) {
-        events.warning(log, reason, e.getMessage());
+        events.warning(log, AuditEventType.STATE_CHANGED, reason, e.getMessage());
       }
     }
     Duration next =
@@ -190,7 +191,7 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
   /** Records a finding once: stored, a Warning event, and a record of the operator's own logs. */
   private void found(AuditLog log, String problem) {
     if (trust.recordFinding(log, problem)) {
-      events.warning(log, "TamperDetected", problem);
+      events.warning(log, AuditEventType.STATE_CHANGED, "TamperDetected", problem);
       operatorRecord(log, "TamperDetected", problem);
     }
   }
@@ -250,13 +251,13 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
     }
     trust.acknowledge(log, accepted, finding.get().problem());
     String message = "head " + current + " accepted after the finding: " + finding.get().problem();
-    events.normal(log, "TamperAcknowledged", message);
+    events.normal(log, AuditEventType.STATE_CHANGED, "TamperAcknowledged", message);
     operatorRecord(log, "TamperAcknowledged", message);
   }
 
   private void refuse(AuditLog log, String why) {
     if (!why.equals(lastRefusal.put(id(log), why))) {
-      events.warning(log, "AcknowledgementRefused", why);
+      events.warning(log, AuditEventType.STATE_CHANGED, "AcknowledgementRefused", why);
     }
   }
 
@@ -339,7 +340,7 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
   private void operatorRecord(AuditLog log, String reason, String message) {
     audit.record(
         new AuditEvent(
-            "StateChanged",
+            AuditEventType.STATE_CHANGED,
             Instant.now(),
             trust.namespace(),
             "AuditLog",

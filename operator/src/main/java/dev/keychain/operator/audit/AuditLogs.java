@@ -249,7 +249,9 @@ public class AuditLogs implements AuditSink {
           continue;
         }
         List<String> selected = l.spec.getSpec().getEvents();
-        if (selected != null && !selected.isEmpty() && !selected.contains(event.type())) {
+        if (selected != null
+            && !selected.isEmpty()
+            && !selected.contains(event.type().wireName())) {
           continue;
         }
         try {

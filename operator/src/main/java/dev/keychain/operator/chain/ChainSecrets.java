@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.keychain.core.envelope.SealedKey;
+import dev.keychain.core.json.MalformedJsonException;
+import dev.keychain.core.keyset.InstanceKeyset;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -17,15 +19,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads and writes the Secret that holds a chain's sealed session key and epochs: {@code
- * <chain>-keychain}, owned by the KeyChain, type {@code keychain.dev/sealed-chain}. Writes carry
- * the resourceVersion they read, so concurrent writers conflict instead of overwriting.
+ * Reads and writes the Secret that holds a chain's sealed session key, epochs and instance keyset:
+ * {@code <chain>-keychain}, owned by the KeyChain, type {@code keychain.dev/sealed-chain}. Writes
+ * carry the resourceVersion they read, so concurrent writers conflict instead of overwriting.
  */
 @Singleton
 public class ChainSecrets {
   public static final String TYPE = "keychain.dev/sealed-chain";
   static final String SESSION = "session";
   static final String STATE = "state";
+  static final String INSTANCES = "instances";
+  public static final String CHAIN_LABEL = "keychain.dev/chain";
   private static final ObjectMapper JSON =
       JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
@@ -36,7 +40,11 @@ public class ChainSecrets {
   }
 
   public static String secretName(KeyChain chain) {
-    return chain.getMetadata().getName() + "-keychain";
+    return secretName(chain.getMetadata().getName());
+  }
+
+  public static String secretName(String chainName) {
+    return chainName + "-keychain";
   }
 
   public Optional<SealedChain> read(KeyChain chain) {
@@ -46,45 +54,93 @@ public class ChainSecrets {
             .inNamespace(chain.getMetadata().getNamespace())
             .withName(secretName(chain))
             .get();
-    if (secret == null) {
-      return Optional.empty();
-    }
+    return secret == null ? Optional.empty() : Optional.of(parse(secret));
+  }
+
+  /** The chain's Secret as {@link #read} reads it; a chain not yet created is a problem. */
+  public SealedChain require(KeyChain chain) {
+    return read(chain)
+        .orElseThrow(
+            () ->
+                new ChainProblem(
+                    "ChainNotInitialized",
+                    "KeyChain " + chain.getMetadata().getName() + " has no keys yet"));
+  }
+
+  /**
+   * Reads a chain Secret. A Secret written before instance keysets existed has no {@code instances}
+   * entry and reads as an empty keyset (instances are adopted as they reconcile).
+   *
+   * @throws IllegalStateException naming the Secret and the entry that cannot be read
+   */
+  public static SealedChain parse(Secret secret) {
+    String name = secret.getMetadata().getName();
     if (!TYPE.equals(secret.getType())) {
       throw new IllegalStateException(
-          "Secret " + secretName(chain) + " exists but is not of type " + TYPE + "; rename it");
+          "Secret " + name + " exists but is not of type " + TYPE + "; rename it");
     }
     Map<String, String> data = secret.getData();
     if (data == null || !data.containsKey(SESSION) || !data.containsKey(STATE)) {
       throw new IllegalStateException(
-          "Secret " + secretName(chain) + " lacks its '" + SESSION + "' or '" + STATE + "' entry");
+          "Secret " + name + " lacks its '" + SESSION + "' or '" + STATE + "' entry");
     }
+    ChainState state;
     try {
-      return Optional.of(
-          new SealedChain(
-              SealedKey.parse(decode(data.get(SESSION))),
-              JSON.readValue(decode(data.get(STATE)), ChainState.class),
-              secret.getMetadata().getResourceVersion()));
+      state = JSON.readValue(decode(data.get(STATE)), ChainState.class);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(
-          "Secret "
-              + secretName(chain)
-              + " has an unreadable state entry: "
-              + e.getOriginalMessage());
+          "Secret " + name + " has an unreadable state entry: " + e.getOriginalMessage());
     }
+    InstanceKeyset instances = InstanceKeyset.empty();
+    if (data.containsKey(INSTANCES)) {
+      try {
+        instances =
+            InstanceKeyset.decode(
+                Base64.getDecoder().decode(data.get(INSTANCES)),
+                "Secret " + name + " entry '" + INSTANCES + "'");
+      } catch (MalformedJsonException | IllegalArgumentException e) {
+        throw new IllegalStateException(e.getMessage());
+      }
+    }
+    return new SealedChain(
+        SealedKey.parse(decode(data.get(SESSION))),
+        state,
+        instances,
+        secret.getMetadata().getResourceVersion());
   }
 
   /** Creates the Secret; fails with a conflict if it exists. */
   public SealedChain create(KeyChain chain, SealedKey session, ChainState state) {
-    Secret created = client.resource(build(chain, session, state, null)).create();
-    return new SealedChain(session, state, created.getMetadata().getResourceVersion());
+    InstanceKeyset none = InstanceKeyset.empty();
+    Secret created = client.resource(build(chain, session, state, none, null)).create();
+    return new SealedChain(session, state, none, created.getMetadata().getResourceVersion());
   }
 
-  /** Replaces the Secret if it is still at {@code previous}'s resourceVersion (else 409). */
+  /**
+   * Replaces the Secret if it is still at {@code previous}'s resourceVersion (else 409), keeping
+   * its instance keyset.
+   */
   public SealedChain update(
       KeyChain chain, SealedChain previous, SealedKey session, ChainState state) {
+    return write(chain, previous, session, state, previous.instances());
+  }
+
+  /** Replaces the instance keyset if the Secret is still at {@code previous} (else 409). */
+  public SealedChain update(KeyChain chain, SealedChain previous, InstanceKeyset instances) {
+    return write(chain, previous, previous.session(), previous.state(), instances);
+  }
+
+  private SealedChain write(
+      KeyChain chain,
+      SealedChain previous,
+      SealedKey session,
+      ChainState state,
+      InstanceKeyset instances) {
     Secret updated =
-        client.resource(build(chain, session, state, previous.resourceVersion())).update();
-    return new SealedChain(session, state, updated.getMetadata().getResourceVersion());
+        client
+            .resource(build(chain, session, state, instances, previous.resourceVersion()))
+            .update();
+    return new SealedChain(session, state, instances, updated.getMetadata().getResourceVersion());
   }
 
   public void delete(KeyChain chain) {
@@ -95,7 +151,12 @@ public class ChainSecrets {
         .delete();
   }
 
-  private static Secret build(KeyChain chain, SealedKey session, ChainState state, String version) {
+  private static Secret build(
+      KeyChain chain,
+      SealedKey session,
+      ChainState state,
+      InstanceKeyset instances,
+      String version) {
     try {
       return new SecretBuilder()
           .withNewMetadata()
@@ -103,7 +164,7 @@ public class ChainSecrets {
           .withNamespace(chain.getMetadata().getNamespace())
           .withResourceVersion(version)
           .addToLabels("app.kubernetes.io/managed-by", "keychain-operator")
-          .addToLabels("keychain.dev/chain", chain.getMetadata().getName())
+          .addToLabels(CHAIN_LABEL, chain.getMetadata().getName())
           .withOwnerReferences(
               new OwnerReferenceBuilder()
                   .withApiVersion(chain.getApiVersion())
@@ -117,6 +178,7 @@ public class ChainSecrets {
           .withType(TYPE)
           .addToData(SESSION, encode(session.encode()))
           .addToData(STATE, encode(JSON.writeValueAsString(state)))
+          .addToData(INSTANCES, Base64.getEncoder().encodeToString(instances.encode()))
           .build();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise chain state", e);

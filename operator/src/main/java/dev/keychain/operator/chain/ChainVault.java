@@ -11,6 +11,7 @@ import dev.keychain.core.envelope.EnvelopeContext;
 import dev.keychain.core.envelope.EnvelopeException;
 import dev.keychain.core.envelope.KeyProvider;
 import dev.keychain.core.envelope.SealedKey;
+import dev.keychain.core.keyset.InstanceKeyset;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import jakarta.inject.Singleton;
 import java.time.Instant;
@@ -24,11 +25,13 @@ import java.util.Optional;
 @Singleton
 public class ChainVault {
   private final ChainSecrets secrets;
+  private final KeysetWrites writes;
   private final KeyProviders providers;
   private final TenantShares shares;
 
   public ChainVault(ChainSecrets secrets, KeyProviders providers, TenantShares shares) {
     this.secrets = secrets;
+    this.writes = new KeysetWrites(secrets);
     this.providers = providers;
     this.shares = shares;
   }
@@ -99,15 +102,7 @@ public class ChainVault {
 
   /** Opens the chain in its current Secret; a chain not yet created is a problem. */
   public OpenChain open(KeyChain chain) {
-    SealedChain sealed =
-        secrets
-            .read(chain)
-            .orElseThrow(
-                () ->
-                    new ChainProblem(
-                        "ChainNotInitialized",
-                        "KeyChain " + chain.getMetadata().getName() + " has no keys yet"));
-    return open(chain, sealed);
+    return open(chain, secrets.require(chain));
   }
 
   /** Re-encrypts the sealed session key under the provider's primary KEK (KEK rotation). */
@@ -128,6 +123,22 @@ public class ChainVault {
   /** Stores new epochs (keeping the sealed key). */
   public SealedChain store(KeyChain chain, SealedChain sealed, ChainState state) {
     return secrets.update(chain, sealed, sealed.session(), state);
+  }
+
+  /** A change to a chain's instance keyset; refuses with the reason if it would lower an epoch. */
+  @FunctionalInterface
+  public interface KeysetChange extends KeysetWrites.Change {}
+
+  /**
+   * Applies {@code change} to the chain's instance keyset as it is stored now and writes it with
+   * that resourceVersion (batched with concurrent changes to the same chain; re-applied on a
+   * conflict). Returns the keyset stored.
+   *
+   * @throws ChainProblem EpochRegression if the change would lower an epoch (nothing of it is
+   *     written), ChainNotInitialized if the chain has no Secret
+   */
+  public InstanceKeyset storeInstances(KeyChain chain, KeysetChange change) {
+    return writes.store(chain, change);
   }
 
   public void destroy(KeyChain chain) {

@@ -1,5 +1,6 @@
 package dev.keychain.operator.chain;
 
+import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.operator.api.v1alpha1.ClusterGroupSpec;
 import dev.keychain.operator.api.v1alpha1.GroupStatus;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
@@ -120,6 +121,7 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
         sealed = vault.create(chain, GroupEpochs.follow(emptyState(), specGroups, now).groups());
         events.normal(
             chain,
+            AuditEventType.KEY_ISSUED,
             "ChainCreated",
             "session key "
                 + sealed.state().sessionKeyId().substring(0, 16)
@@ -154,7 +156,10 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
         String from = sealed.session().kekId();
         sealed = vault.rewrap(chain, sealed);
         events.normal(
-            chain, "KeysRewrapped", "session key rewrapped from " + from + " to " + primaryKek);
+            chain,
+            AuditEventType.KEY_ROTATED,
+            "KeysRewrapped",
+            "session key rewrapped from " + from + " to " + primaryKek);
       }
       fillStatus(chain, sealed, status);
       status.setConditions(
@@ -193,7 +198,7 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
       boolean alreadyReported =
           Conditions.isFalseFor(previous.getConditions(), Conditions.READY, problem.reason());
       if (!alreadyReported) {
-        events.warning(chain, problem.reason(), problem.getMessage());
+        events.warning(chain, AuditEventType.STATE_CHANGED, problem.reason(), problem.getMessage());
       }
       metrics.reconciles.labelValues("KeyChain", "problem").inc();
       next = RETRY;
@@ -213,6 +218,7 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
       metrics.rotations.labelValues("group", "success").inc();
       events.normal(
           chain,
+          AuditEventType.KEY_ROTATED,
           "GroupKeyRotated",
           "group " + group + " key rotated to epoch " + committed.groups().get(group).epoch());
     }
@@ -278,7 +284,11 @@ public class KeyChainReconciler implements Reconciler<KeyChain>, Cleaner<KeyChai
     // Revoke first: the sealed keys go now, not whenever garbage collection gets to them.
     vault.destroy(chain);
     metrics.revocations.labelValues("KeyChain").inc();
-    events.normal(chain, "ChainRevoked", "sealed keys deleted; every key of this chain is revoked");
+    events.normal(
+        chain,
+        AuditEventType.KEY_REVOKED,
+        "ChainRevoked",
+        "sealed keys deleted; every key of this chain is revoked");
     return DeleteControl.defaultDelete();
   }
 }

@@ -12,6 +12,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
@@ -65,6 +66,13 @@ public class InstanceIndex {
                 si.getSpec() != null && LabelSelectors.matches(si.getSpec().getSelector(), labels))
         .sorted(java.util.Comparator.comparing(si -> si.getMetadata().getName()))
         .toList();
+  }
+
+  /** The instance {@code namespace/name} as this replica last saw it. */
+  public Optional<SecureInstance> get(String namespace, String name) {
+    return informer == null
+        ? Optional.empty()
+        : Optional.ofNullable(informer.getIndexer().getByKey(namespace + "/" + name));
   }
 
   /** Hears every added, changed and (second argument true) deleted instance. */

@@ -1,7 +1,10 @@
 package dev.keychain.operator.instance;
 
+import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.core.chain.ChainKey;
 import dev.keychain.core.chain.SubKeySize;
+import dev.keychain.core.keyset.InstanceKeys;
+import dev.keychain.core.keyset.InstanceKeyset;
 import dev.keychain.core.lifecycle.AuthorizationRow;
 import dev.keychain.core.lifecycle.IllegalTransitionException;
 import dev.keychain.core.lifecycle.InstanceState;
@@ -56,12 +59,19 @@ import java.util.stream.Collectors;
  * carries out what each transition does to the keys: Running grants, Paused and Stopped restrict,
  * Restart rotates the sub keys in two phases and runs again (or falls back to Stopped), Deleted
  * revokes and deletes the instance, a group change re-keys under the new group.
+ *
+ * <p>The row itself is stored in the chain's keyset (the store of record, written with optimistic
+ * concurrency); the status is a projection of it, written here and nowhere else, and rewritten when
+ * someone else changed it.
  */
-@ControllerConfiguration(name = "secureinstance")
+// Status changes are events too: a status patched, restored or deleted by someone else is
+// rewritten from the keyset straight away, not at the next resync.
+@ControllerConfiguration(name = "secureinstance", generationAwareEventProcessing = false)
 public class SecureInstanceReconciler
     implements Reconciler<SecureInstance>, Cleaner<SecureInstance> {
   static final Duration RESYNC = Duration.ofMinutes(10);
   static final Duration RETRY = Duration.ofSeconds(15);
+  static final Duration ROTATION_TIMEOUT = Duration.ofMinutes(2);
 
   private final ChainVault vault;
   private final KubernetesClient client;
@@ -163,16 +173,35 @@ public class SecureInstanceReconciler
                       .collect(Collectors.joining(", "))
                   + ")");
         }
+        String ns = si.getMetadata().getNamespace();
+        String name = si.getMetadata().getName();
+        InstanceKeyset keyset = open.sealed().instances();
+        Optional<InstanceKeys> stored = keyset.get(ns, name);
+        Optional<InstanceKeys> before;
+        if (stored.isPresent()) {
+          before = stored;
+          correctStatus(si, status, stored.get());
+        } else {
+          before = adoptFromStatus(si, status, keyset.firstEpochFor(ns, name));
+        }
         // One listing of the instance's live pods serves the rotation check and the agent list.
         List<Pod> pods = livePods(si);
-        deleteNow = advance(si, status, generation, pods);
+        Outcome outcome = advance(si, before, keyset.firstEpochFor(ns, name), generation, pods);
+        InstanceKeys keys = outcome.keys();
+        if (!stored.equals(Optional.of(keys))) {
+          vault.storeInstances(chain, current -> current.with(ns, name, keys));
+        }
+        deleteNow = outcome.delete();
+        project(status, keys);
         status.setSessionNumber(open.sessionNumber().hex());
         status.setAuthorityLevel(AuthorizationRow.AUTHORITY_LEVEL);
         status.setGroupEpoch(group.epoch());
-        if (status.getSubKeyEpoch() == null) {
-          status.setSubKeyEpoch(0L);
+        refreshAgents(si, status, open, chain, pods, keys, group.epoch());
+        if (outcome.waiting()) {
+          throw new ChainProblem(
+              "RotationPending",
+              "waiting for agents to acknowledge sub-key epoch " + keys.pendingSubKeyEpoch());
         }
-        refreshAgents(si, status, open, chain, pods);
       }
       boolean restricted = Boolean.TRUE.equals(status.getRestricted());
       status.setConditions(
@@ -197,7 +226,7 @@ public class SecureInstanceReconciler
       metrics.reconciles.labelValues("SecureInstance", "success").inc();
     } catch (ChainProblem problem) {
       if (!Conditions.isFalseFor(status.getConditions(), Conditions.READY, problem.reason())) {
-        events.warning(si, problem.reason(), problem.getMessage());
+        events.warning(si, AuditEventType.STATE_CHANGED, problem.reason(), problem.getMessage());
       }
       status.setConditions(
           Conditions.set(
@@ -218,7 +247,7 @@ public class SecureInstanceReconciler
               "IllegalTransition",
               e.getMessage(),
               generation));
-      events.warning(si, "IllegalTransition", e.getMessage());
+      events.warning(si, AuditEventType.STATE_CHANGED, "IllegalTransition", e.getMessage());
       metrics.reconciles.labelValues("SecureInstance", "problem").inc();
     }
     if (deleteNow) {
@@ -229,30 +258,43 @@ public class SecureInstanceReconciler
         .rescheduleAfter(next);
   }
 
+  /** What one reconcile did to the instance's row. */
+  private record Outcome(InstanceKeys keys, boolean delete, boolean waiting) {}
+
   /**
-   * Feeds the lifecycle state machine with what changed since the status was written, and applies
-   * the key actions of each transition. Returns whether the instance is now to be deleted.
+   * Feeds the lifecycle state machine with what changed since the row was stored, and applies the
+   * key actions of each transition to the row.
    */
-  private boolean advance(
-      SecureInstance si, SecureInstanceStatus status, long generation, List<Pod> pods)
+  private Outcome advance(
+      SecureInstance si,
+      Optional<InstanceKeys> stored,
+      long firstEpoch,
+      long generation,
+      List<Pod> pods)
       throws IllegalTransitionException {
-    Optional<AuthorizationRow> row = row(status);
     Instant now = Instant.now();
     List<LifecycleEvent> pending = new ArrayList<>();
     InstanceState desired = si.getSpec().getState();
     // Restart is a request: carried out once per generation of the spec.
     if (desired == InstanceState.Restart
-        && Long.valueOf(generation).equals(status.getRestartedGeneration())) {
+        && stored.isPresent()
+        && stored.get().restartedGeneration() == generation) {
       desired = InstanceState.Running;
     }
-    if (row.isEmpty()) {
+    Optional<InstanceKeys> keys = stored;
+    if (keys.isEmpty()) {
       pending.add(new LifecycleEvent.Create(desired, si.getSpec().getClusterGroup()));
     } else {
-      AuthorizationRow current = row.get();
+      InstanceKeys current = keys.get();
       if (current.state() == InstanceState.Restart) {
-        pending.add(new LifecycleEvent.RestartOutcome(completeRotation(status, pods)));
+        Optional<Boolean> outcome = rotationOutcome(current, pods, now);
+        if (outcome.isEmpty()) {
+          return new Outcome(current, false, true);
+        }
+        keys = Optional.of(current.promoted());
+        pending.add(new LifecycleEvent.RestartOutcome(outcome.get()));
       }
-      if (!si.getSpec().getClusterGroup().equals(current.clusterGroup())) {
+      if (!si.getSpec().getClusterGroup().equals(current.group())) {
         pending.add(new LifecycleEvent.Move(si.getSpec().getClusterGroup()));
       }
       if (desired != current.state() && current.state() != InstanceState.Restart) {
@@ -261,20 +303,20 @@ public class SecureInstanceReconciler
     }
     boolean delete = false;
     for (LifecycleEvent event : pending) {
-      Transition t = Lifecycle.apply(row(status), event, now);
+      Transition t = Lifecycle.apply(keys.map(InstanceKeys::row), event, now);
       if (t.isNoOp()) {
         continue;
       }
-      write(status, t.row());
+      InstanceKeys next =
+          keys.map(k -> k.withRow(t.row()))
+              .orElseGet(() -> InstanceKeys.enrolled(t.row(), firstEpoch));
       for (KeyAction action : t.actions()) {
         switch (action) {
           case GRANT -> metrics.restrictions.labelValues("granted").inc();
           case RESTRICT -> metrics.restrictions.labelValues("restricted").inc();
-          case ROTATE_SUB_KEYS -> {
-            long current = status.getSubKeyEpoch() == null ? 0 : status.getSubKeyEpoch();
-            status.setPendingSubKeyEpoch(current + 1); // phase one, stored with this status
-            status.setRestartedGeneration(generation);
-          }
+          case ROTATE_SUB_KEYS ->
+              // Phase one: the new epoch is stored before any agent is served it.
+              next = next.withPending(next.highestEpoch() + 1).withRestartedGeneration(generation);
           case REVOKE_SUBTREE -> {
             metrics.revocations.labelValues("SecureInstance").inc();
             delete = true;
@@ -282,41 +324,128 @@ public class SecureInstanceReconciler
           case REKEY_UNDER_GROUP -> metrics.rotations.labelValues("move", "success").inc();
         }
       }
-      events.normal(si, reason(t), t.description());
+      keys = Optional.of(next);
+      events.normal(si, audited(t), reason(t), t.description());
     }
-    return delete;
+    // Only a Create can leave no row, and a Create is never a no-op.
+    return new Outcome(keys.orElseThrow(), delete, false);
   }
 
   /**
-   * Phase two of a sub-key rotation: done when every agent that enrolled has acknowledged the new
-   * epoch (agents that never enrolled hold no key to retire). Gives up after two minutes.
+   * Phase two of a sub-key rotation: succeeded when every agent that enrolled has acknowledged the
+   * new epoch (agents that never enrolled hold no key to retire), failed after two minutes, empty
+   * while still waiting. Either way the old epoch is not served again.
    */
-  private boolean completeRotation(SecureInstanceStatus status, List<Pod> pods) {
-    Long pending = status.getPendingSubKeyEpoch();
+  private Optional<Boolean> rotationOutcome(InstanceKeys keys, List<Pod> pods, Instant now) {
+    Long pending = keys.pendingSubKeyEpoch();
     if (pending == null) {
-      return false;
+      return Optional.of(false);
     }
-    // Acknowledgements are read from the pods themselves (the agent endpoint records them there):
-    // the status' agent list is only refreshed after the lifecycle has advanced.
+    // Acknowledgements are read from the pods themselves (the agent endpoint records them there).
     boolean acknowledged =
         pods.stream()
             .map(p -> p.getMetadata().getAnnotations())
             .filter(a -> a != null && a.containsKey(AgentPodAnnotations.ACK_SEEN))
             .allMatch(a -> pending.toString().equals(a.get(AgentPodAnnotations.ACK_EPOCH)));
     if (acknowledged) {
-      status.setSubKeyEpoch(pending);
-      status.setPendingSubKeyEpoch(null);
       metrics.rotations.labelValues("subkey", "success").inc();
-      return true;
+      return Optional.of(true);
     }
-    Instant since = Instant.parse(status.getTimestamps().getChanged());
-    if (since.plus(Duration.ofMinutes(2)).isBefore(Instant.now())) {
-      status.setPendingSubKeyEpoch(null);
+    Instant since = keys.row().timestamps().changed();
+    if (since == null || since.plus(ROTATION_TIMEOUT).isBefore(now)) {
       metrics.rotations.labelValues("subkey", "failure").inc();
-      return false;
+      return Optional.of(false);
     }
-    throw new ChainProblem(
-        "RotationPending", "waiting for agents to acknowledge sub-key epoch " + pending);
+    return Optional.empty();
+  }
+
+  /**
+   * An instance with no row in the keyset but a row in its status was reconciled by a build that
+   * kept key state in status: its row is taken over once, never below an epoch the keyset already
+   * retired under that name.
+   */
+  private Optional<InstanceKeys> adoptFromStatus(
+      SecureInstance si, SecureInstanceStatus status, long firstEpoch) {
+    Optional<AuthorizationRow> row = row(status);
+    if (row.isEmpty() || row.get().clusterGroup() == null || row.get().clusterGroup().isEmpty()) {
+      return Optional.empty();
+    }
+    long sub = Math.max(firstEpoch, status.getSubKeyEpoch() == null ? 0 : status.getSubKeyEpoch());
+    Long pending = status.getPendingSubKeyEpoch();
+    if (pending != null && pending <= sub) {
+      pending = null;
+    }
+    long restarted = status.getRestartedGeneration() == null ? 0 : status.getRestartedGeneration();
+    InstanceKeys adopted = new InstanceKeys(row.get(), sub, pending, restarted);
+    events.normal(
+        si,
+        AuditEventType.STATE_CHANGED,
+        "AdoptedFromStatus",
+        "key state taken over from status into the chain keyset (state "
+            + adopted.state()
+            + ", sub-key epoch "
+            + adopted.subKeyEpoch()
+            + ")");
+    return Optional.of(adopted);
+  }
+
+  /**
+   * The status is only a view of the keyset: if it says something else (deleted, restored from an
+   * older copy, patched), that is worth a Warning and an audit record; the projection then rewrites
+   * it.
+   */
+  private void correctStatus(SecureInstance si, SecureInstanceStatus status, InstanceKeys keys) {
+    boolean agrees =
+        row(status).equals(Optional.of(keys.row()))
+            && Long.valueOf(keys.subKeyEpoch()).equals(status.getSubKeyEpoch())
+            && java.util.Objects.equals(keys.pendingSubKeyEpoch(), status.getPendingSubKeyEpoch())
+            && Long.valueOf(keys.restartedGeneration()).equals(status.getRestartedGeneration());
+    if (agrees) {
+      return;
+    }
+    events.warning(
+        si,
+        AuditEventType.STATE_CHANGED,
+        "StatusCorrected",
+        "status disagreed with the chain keyset (status: state "
+            + status.getState()
+            + ", sub-key epoch "
+            + status.getSubKeyEpoch()
+            + "; keyset: state "
+            + keys.state()
+            + ", sub-key epoch "
+            + keys.subKeyEpoch()
+            + "); rewritten from the keyset");
+    if (status.getPendingSubKeyEpoch() != null && keys.pendingSubKeyEpoch() == null) {
+      // Server-side apply leaves a field another manager set alone when we omit it; clear it.
+      client
+          .resources(SecureInstance.class)
+          .inNamespace(si.getMetadata().getNamespace())
+          .withName(si.getMetadata().getName())
+          .subresource("status")
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"pendingSubKeyEpoch\":null}}");
+    }
+  }
+
+  /** The status fields that show the stored row: written here only. */
+  private static void project(SecureInstanceStatus status, InstanceKeys keys) {
+    write(status, keys.row());
+    status.setSubKeyEpoch(keys.subKeyEpoch());
+    status.setPendingSubKeyEpoch(keys.pendingSubKeyEpoch());
+    status.setRestartedGeneration(keys.restartedGeneration());
+  }
+
+  /** What a transition did to keys, as the audit log records it. */
+  private static AuditEventType audited(Transition t) {
+    if (t.actions().contains(KeyAction.REVOKE_SUBTREE)) {
+      return AuditEventType.KEY_REVOKED;
+    }
+    if (t.actions().contains(KeyAction.ROTATE_SUB_KEYS)
+        || t.actions().contains(KeyAction.REKEY_UNDER_GROUP)) {
+      return AuditEventType.KEY_ROTATED;
+    }
+    return AuditEventType.STATE_CHANGED;
   }
 
   private static String reason(Transition t) {
@@ -352,7 +481,9 @@ public class SecureInstanceReconciler
       SecureInstanceStatus status,
       OpenChain open,
       KeyChain chain,
-      List<Pod> pods) {
+      List<Pod> pods,
+      InstanceKeys keys,
+      long groupEpoch) {
     Map<String, AgentStatus> known = new HashMap<>();
     for (AgentStatus a : status.getAgents()) {
       known.put(a.getPod(), a);
@@ -366,7 +497,7 @@ public class SecureInstanceReconciler
     SubKeySize size =
         SubKeySize.ofBits(
             chain.getSpec().getSubKeyBits() == null ? 128 : chain.getSpec().getSubKeyBits());
-    boolean restricted = Boolean.TRUE.equals(status.getRestricted());
+    boolean restricted = keys.restricted();
     List<AgentStatus> agents = new ArrayList<>();
     for (Pod pod : pods) {
       AgentStatus a = known.getOrDefault(pod.getMetadata().getName(), new AgentStatus());
@@ -381,11 +512,7 @@ public class SecureInstanceReconciler
       } else {
         try (ChainKey key =
             open.subKey(
-                si.getSpec().getClusterGroup(),
-                status.getGroupEpoch(),
-                AgentIdentity.of(si, pod),
-                status.getSubKeyEpoch(),
-                size)) {
+                keys.group(), groupEpoch, AgentIdentity.of(si, pod), keys.subKeyEpoch(), size)) {
           a.setKeyId(key.keyId().hex());
         }
       }
@@ -469,8 +596,21 @@ public class SecureInstanceReconciler
 
   @Override
   public DeleteControl cleanup(SecureInstance si, Context<SecureInstance> context) {
+    String ns = si.getMetadata().getNamespace();
+    String name = si.getMetadata().getName();
+    KeyChain chain =
+        client.resources(KeyChain.class).inNamespace(ns).withName(si.getSpec().getKeyChain()).get();
+    // The row leaves the keyset (its highest epoch stays behind as retired); a chain that is gone
+    // took its keyset with it.
+    if (chain != null && vault.read(chain).isPresent()) {
+      vault.storeInstances(chain, current -> current.without(ns, name));
+    }
     metrics.revocations.labelValues("SecureInstance").inc();
-    events.normal(si, "KeysRevoked", "instance deleted: every key below it is revoked");
+    events.normal(
+        si,
+        AuditEventType.KEY_REVOKED,
+        "KeysRevoked",
+        "instance deleted: every key below it is revoked");
     return DeleteControl.defaultDelete();
   }
 }

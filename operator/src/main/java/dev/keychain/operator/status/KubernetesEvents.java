@@ -1,6 +1,7 @@
 package dev.keychain.operator.status;
 
 import dev.keychain.core.audit.AuditEvent;
+import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.core.audit.AuditSink;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -20,17 +21,6 @@ import org.jboss.logging.Logger;
 public class KubernetesEvents {
   private static final Logger LOG = Logger.getLogger(KubernetesEvents.class);
 
-  /** Which audit event type each event reason is recorded as. */
-  private static final java.util.Map<String, String> AUDIT_TYPES =
-      java.util.Map.ofEntries(
-          java.util.Map.entry("ChainCreated", "KeyIssued"),
-          java.util.Map.entry("GroupKeyRotated", "KeyRotated"),
-          java.util.Map.entry("KeysRewrapped", "KeyRotated"),
-          java.util.Map.entry("SubKeysRotating", "KeyRotated"),
-          java.util.Map.entry("MovedGroup", "KeyRotated"),
-          java.util.Map.entry("ChainRevoked", "KeyRevoked"),
-          java.util.Map.entry("KeysRevoked", "KeyRevoked"));
-
   private final KubernetesClient client;
   private final AuditSink audit;
 
@@ -39,19 +29,22 @@ public class KubernetesEvents {
     this.audit = audit;
   }
 
-  public void normal(HasMetadata object, String reason, String message) {
-    record(object, "Normal", reason, message);
+  /** A Normal event, also recorded in the audit log as {@code audited}. */
+  public void normal(HasMetadata object, AuditEventType audited, String reason, String message) {
+    record(object, audited, "Normal", reason, message);
   }
 
-  public void warning(HasMetadata object, String reason, String message) {
-    record(object, "Warning", reason, message);
+  /** A Warning event, also recorded in the audit log as {@code audited}. */
+  public void warning(HasMetadata object, AuditEventType audited, String reason, String message) {
+    record(object, audited, "Warning", reason, message);
   }
 
-  private void record(HasMetadata object, String type, String reason, String message) {
+  private void record(
+      HasMetadata object, AuditEventType audited, String type, String reason, String message) {
     // Every event users see is also a record of the audit log.
     audit.record(
         new AuditEvent(
-            AUDIT_TYPES.getOrDefault(reason, "StateChanged"),
+            audited,
             Instant.now(),
             object.getMetadata().getNamespace(),
             object.getKind(),

@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keychain.core.audit.AuditLogReader;
 import dev.keychain.core.keys.KeyIds;
 import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.core.tls.TrustBundles;
-import dev.keychain.operator.api.v1alpha1.AuditLog;
-import dev.keychain.operator.api.v1alpha1.AuditLogSpec;
 import dev.keychain.operator.api.v1alpha1.CosignTrustSpec;
 import dev.keychain.operator.api.v1alpha1.NotaryTrustSpec;
 import dev.keychain.operator.api.v1alpha1.RegistrySpec;
@@ -22,6 +19,7 @@ import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
 import dev.keychain.operator.api.v1alpha1.TrustSpec;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.status.Conditions;
+import dev.keychain.operator.testing.Fixtures;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
 import dev.keychain.testing.fixtures.ContentTrustScenario;
@@ -44,7 +42,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -336,31 +333,15 @@ class ImageAdmissionIT {
   @Test
   void auditModeAdmitsWithAWarningAndAnAuditRecord() throws Exception {
     String ns = namespace();
-    AuditLog log = new AuditLog();
-    log.getMetadata().setName("audit");
-    log.getMetadata().setNamespace(ns);
-    log.setSpec(new AuditLogSpec());
-    client.resource(log).create();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> {
-              AuditLog l = client.resources(AuditLog.class).inNamespace(ns).withName("audit").get();
-              return l.getStatus() != null
-                  && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
-            });
+    Fixtures.createAuditLog(client, ns, "audit");
     install(whitelist(ns, "edge", "Audit", notary.url()));
     Pod created = client.resource(pod(ns, unsigned.tagReference())).create();
     assertNotNull(created);
-    Path logDir = Path.of("target", "audit", ns, "audit");
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () -> {
-              List<String> records =
-                  AuditLogReader.readRecords(logDir, 0, AuditLogReader.recordCount(logDir)).stream()
-                      .map(b -> new String(b, StandardCharsets.UTF_8))
-                      .toList();
+              List<String> records = Fixtures.auditRecords(ns, "audit");
               assertTrue(
                   records.stream()
                       .anyMatch(

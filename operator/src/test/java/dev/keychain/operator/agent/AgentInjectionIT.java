@@ -30,6 +30,7 @@ import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.chain.ChainVault;
 import dev.keychain.operator.chain.OpenChain;
 import dev.keychain.operator.instance.AgentIdentity;
+import dev.keychain.operator.testing.Fixtures;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
 import dev.keychain.testing.controlplane.LocalControlPlane;
@@ -58,6 +59,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -268,6 +270,7 @@ class AgentInjectionIT {
   @Test
   void agentEnrolsAndFollowsRotationRestrictionAndRevocation() throws Exception {
     String ns = namespaceWithInstance("lifecycle", "web", "web");
+    Fixtures.createAuditLog(client, ns, "audit");
     Pod pod = createPod(ns, "web-0", "web", Map.of());
     Map<String, String> env = agentEnv(pod, token(ns, pod), "lifecycle");
 
@@ -330,6 +333,50 @@ class AgentInjectionIT {
       assertTrue(again.log().contains("keys revoked"), again.log());
     }
     assertFalse(Files.exists(keyDir(env).resolve("key")));
+
+    // Every decision is in the audit log: what was served, by key ID and epoch, and why not.
+    String keyHex = java.util.HexFormat.of().formatHex(key);
+    String keyBase64 = java.util.Base64.getEncoder().encodeToString(key);
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              List<String> records = Fixtures.auditRecords(ns, "audit");
+              assertTrue(
+                  records.stream()
+                      .anyMatch(
+                          r ->
+                              r.contains("\"type\":\"GrantIssued\"")
+                                  && r.contains("\"reason\":\"Enrolled\"")
+                                  && r.contains("\"subKeyEpoch\":\"0\"")
+                                  && r.contains(first.get("keyId").asText())),
+                  records.toString());
+              assertTrue(
+                  records.stream()
+                      .anyMatch(
+                          r ->
+                              r.contains("\"type\":\"GrantIssued\"")
+                                  && r.contains("\"reason\":\"Refreshed\"")
+                                  && r.contains("\"subKeyEpoch\":\"1\"")),
+                  records.toString());
+              for (String refusal : List.of("RESTRICTED", "REVOKED")) {
+                assertTrue(
+                    records.stream()
+                        .anyMatch(
+                            r ->
+                                r.contains("\"type\":\"GrantRefused\"")
+                                    && r.contains("\"reason\":\"" + refusal + "\"")
+                                    && r.contains("\"name\":\"web-0\"")),
+                    refusal + " in " + records);
+              }
+              assertTrue(
+                  records.stream()
+                      .noneMatch(
+                          r ->
+                              r.toLowerCase(java.util.Locale.ROOT).contains(keyHex)
+                                  || r.contains(keyBase64)),
+                  "no key material in audit records");
+            });
   }
 
   @Test

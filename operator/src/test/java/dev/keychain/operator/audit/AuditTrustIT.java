@@ -324,7 +324,7 @@ class AuditTrustIT {
     for (int i = 0; i < 400; i++) { // ~5 segments of 16 KiB (test profile)
       logs.record(
           new dev.keychain.core.audit.AuditEvent(
-              "StateChanged",
+              dev.keychain.core.audit.AuditEventType.STATE_CHANGED,
               java.time.Instant.now(),
               ns,
               "SecureInstance",

@@ -1,5 +1,7 @@
 package dev.keychain.operator.instance;
 
+import static dev.keychain.operator.testing.Fixtures.auditRecords;
+import static dev.keychain.operator.testing.Fixtures.createAuditLog;
 import static dev.keychain.operator.testing.Fixtures.createTenantShare;
 import static dev.keychain.operator.testing.Fixtures.isReady;
 import static dev.keychain.operator.testing.Fixtures.keyChain;
@@ -14,11 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keychain.core.chain.SubKeySize;
+import dev.keychain.core.keyset.InstanceKeys;
 import dev.keychain.core.lifecycle.InstanceState;
 import dev.keychain.operator.api.v1alpha1.AgentStatus;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.chain.ChainVault;
+import dev.keychain.operator.chain.Keysets;
 import dev.keychain.operator.chain.OpenChain;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -43,6 +47,7 @@ class SecureInstanceReconcilerIT {
 
   @Inject KubernetesClient client;
   @Inject ChainVault vault;
+  @Inject Keysets keysets;
 
   private String namespaceWithChain(String prefix, String... groups) {
     String ns = LocalControlPlaneResource.newNamespace(prefix);
@@ -78,6 +83,16 @@ class SecureInstanceReconcilerIT {
 
   private void setState(String ns, String name, InstanceState state) {
     dev.keychain.operator.testing.Fixtures.setState(client, ns, name, state);
+  }
+
+  private SecureInstance restartToEpochOne(String ns, String name) {
+    setState(ns, name, InstanceState.Restart);
+    return awaitInstance(
+        ns,
+        name,
+        si ->
+            si.getStatus().getState() == InstanceState.Running
+                && Long.valueOf(1).equals(si.getStatus().getSubKeyEpoch()));
   }
 
   private void createPod(String ns, String name, String app) {
@@ -126,14 +141,7 @@ class SecureInstanceReconcilerIT {
         si ->
             si.getStatus().getState() == InstanceState.Running && !si.getStatus().getRestricted());
 
-    setState(ns, "app", InstanceState.Restart);
-    SecureInstance restarted =
-        awaitInstance(
-            ns,
-            "app",
-            si ->
-                si.getStatus().getState() == InstanceState.Running
-                    && Long.valueOf(1).equals(si.getStatus().getSubKeyEpoch()));
+    SecureInstance restarted = restartToEpochOne(ns, "app");
     assertNull(restarted.getStatus().getPendingSubKeyEpoch());
 
     setState(ns, "app", InstanceState.Stopped);
@@ -155,6 +163,96 @@ class SecureInstanceReconcilerIT {
         List.of("KeysGranted", "KeysRestricted", "SubKeysRotating", "KeysRevoked")) {
       assertTrue(reasons.contains(expected), expected + " not in " + reasons);
     }
+  }
+
+  @Test
+  void statusDeletedRestoredOrPatchedIsRewrittenFromTheKeyset() throws Exception {
+    String ns = namespaceWithChain("si-truth", "A");
+    createAuditLog(client, ns, "audit");
+    client.resource(secureInstance(ns, "app", "tenant", "A", "app")).create();
+    SecureInstance epochZero =
+        awaitInstance(ns, "app", si -> isReady(si.getStatus().getConditions()));
+    restartToEpochOne(ns, "app");
+    KeyChain chain = client.resources(KeyChain.class).inNamespace(ns).withName("tenant").get();
+    await().atMost(TIMEOUT).until(() -> storedRow(chain, ns, "app").subKeyEpoch() == 1);
+    InstanceKeys truth = storedRow(chain, ns, "app");
+
+    // Restored from an older copy: the status as it was at epoch 0.
+    SecureInstance restore = get(ns, "app");
+    restore.setStatus(epochZero.getStatus());
+    client.resource(restore).updateStatus();
+    awaitCorrected(ns, chain, truth, 1);
+
+    // Patched to an older epoch by someone allowed to patch status.
+    client
+        .resources(SecureInstance.class)
+        .inNamespace(ns)
+        .withName("app")
+        .subresource("status")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"subKeyEpoch\":0}}");
+    awaitCorrected(ns, chain, truth, 2);
+
+    // Deleted outright.
+    client
+        .resources(SecureInstance.class)
+        .inNamespace(ns)
+        .withName("app")
+        .subresource("status")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":null}");
+    awaitCorrected(ns, chain, truth, 3);
+
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertTrue(
+                    auditRecords(ns, "audit").stream()
+                            .filter(r -> r.contains("StatusCorrected"))
+                            .count()
+                        >= 3,
+                    "three StatusCorrected audit records"));
+  }
+
+  /** The row grants read: the chain keyset as every replica's informer holds it. */
+  private InstanceKeys storedRow(KeyChain chain, String ns, String name) {
+    return keysets
+        .get(ns, chain.getMetadata().getName())
+        .orElseThrow()
+        .instances()
+        .get(ns, name)
+        .orElseThrow();
+  }
+
+  private void awaitCorrected(String ns, KeyChain chain, InstanceKeys truth, int warnings) {
+    SecureInstance corrected =
+        awaitInstance(
+            ns,
+            "app",
+            si ->
+                Long.valueOf(truth.subKeyEpoch()).equals(si.getStatus().getSubKeyEpoch())
+                    && si.getStatus().getState() == truth.state()
+                    && si.getStatus().getTimestamps() != null
+                    && truth
+                        .row()
+                        .timestamps()
+                        .changed()
+                        .toString()
+                        .equals(si.getStatus().getTimestamps().getChanged()));
+    assertEquals(truth.restartedGeneration(), corrected.getStatus().getRestartedGeneration());
+    assertNull(corrected.getStatus().getPendingSubKeyEpoch());
+    // The store of record never moved, so agents are still granted the current epoch.
+    assertEquals(truth, storedRow(chain, ns, "app"));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                client.v1().events().inNamespace(ns).list().getItems().stream()
+                        .filter(
+                            e ->
+                                "StatusCorrected".equals(e.getReason())
+                                    && "Warning".equals(e.getType()))
+                        .count()
+                    >= warnings);
   }
 
   @Test

@@ -1,17 +1,25 @@
 package dev.keychain.operator.testing;
 
+import dev.keychain.core.audit.AuditLogReader;
+import dev.keychain.operator.api.v1alpha1.AuditLog;
+import dev.keychain.operator.api.v1alpha1.AuditLogSpec;
 import dev.keychain.operator.api.v1alpha1.ClusterGroupSpec;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.KeyChainSpec;
 import dev.keychain.operator.api.v1alpha1.SecretKeyRef;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.api.v1alpha1.SecureInstanceSpec;
+import dev.keychain.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -85,5 +93,30 @@ public final class Fixtures {
               si.getSpec().setState(state);
               return si;
             });
+  }
+
+  /** Creates an AuditLog with default settings and waits until it is Ready. */
+  public static void createAuditLog(KubernetesClient client, String ns, String name) {
+    AuditLog log = new AuditLog();
+    log.getMetadata().setName(name);
+    log.getMetadata().setNamespace(ns);
+    log.setSpec(new AuditLogSpec());
+    client.resource(log).create();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              AuditLog l = client.resources(AuditLog.class).inNamespace(ns).withName(name).get();
+              return l.getStatus() != null
+                  && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
+            });
+  }
+
+  /** Every record of a test AuditLog (the operator under test writes them under target/audit). */
+  public static List<String> auditRecords(String ns, String name) throws IOException {
+    Path dir = Path.of("target", "audit", ns, name);
+    return AuditLogReader.readRecords(dir, 0, AuditLogReader.recordCount(dir)).stream()
+        .map(b -> new String(b, StandardCharsets.UTF_8))
+        .toList();
   }
 }

@@ -26,10 +26,10 @@ public class AuditLogSpec {
   @ValidationRule(
       value =
           "self.all(e, e in ['KeyIssued', 'KeyRotated', 'KeyRevoked', 'StateChanged',"
-              + " 'AdmissionAllowed', 'AdmissionDenied'])",
+              + " 'AdmissionAllowed', 'AdmissionDenied', 'GrantIssued', 'GrantRefused'])",
       message =
           "events must be among KeyIssued, KeyRotated, KeyRevoked, StateChanged,"
-              + " AdmissionAllowed, AdmissionDenied")
+              + " AdmissionAllowed, AdmissionDenied, GrantIssued, GrantRefused")
   @JsonPropertyDescription("Event types to record; empty means all.")
   private List<String> events = new ArrayList<>();
 

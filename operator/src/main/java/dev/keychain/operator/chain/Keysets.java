@@ -1,0 +1,114 @@
+package dev.keychain.operator.chain;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Every replica's view of the chain Secrets, which hold the store of record of what agents are
+ * granted (group epochs and the instance keyset). Grants read it from here, not from any status.
+ * Each Secret is parsed once per resourceVersion, when the informer sees it, so a grant costs a map
+ * lookup; a Secret that cannot be read is remembered with its problem, and grants from its chain
+ * are refused with that problem until it is fixed. Listeners hear the namespace of every change,
+ * which is how parked agent watches learn of a rotation or restriction.
+ */
+@Singleton
+public class Keysets {
+  /** A parsed chain Secret, or what is wrong with it. */
+  private record Parsed(SealedChain chain, String problem) {}
+
+  private final KubernetesClient client;
+  private final Map<String, Parsed> chains = new ConcurrentHashMap<>();
+  private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+  private SharedIndexInformer<Secret> informer;
+
+  public Keysets(KubernetesClient client) {
+    this.client = client;
+  }
+
+  void start(@Observes @Priority(5) StartupEvent e) {
+    informer =
+        client
+            .secrets()
+            .inAnyNamespace()
+            .withLabel(ChainSecrets.CHAIN_LABEL)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Secret secret) {
+                    seen(secret);
+                  }
+
+                  @Override
+                  public void onUpdate(Secret old, Secret secret) {
+                    seen(secret);
+                  }
+
+                  @Override
+                  public void onDelete(Secret secret, boolean unknownFinalState) {
+                    chains.remove(key(secret));
+                    listeners.forEach(l -> l.accept(secret.getMetadata().getNamespace()));
+                  }
+                });
+  }
+
+  private void seen(Secret secret) {
+    if (!ChainSecrets.TYPE.equals(secret.getType())) {
+      return;
+    }
+    Parsed parsed;
+    try {
+      parsed = new Parsed(ChainSecrets.parse(secret), null);
+    } catch (IllegalStateException e) {
+      parsed = new Parsed(null, e.getMessage());
+    }
+    chains.put(key(secret), parsed);
+    listeners.forEach(l -> l.accept(secret.getMetadata().getNamespace()));
+  }
+
+  /**
+   * The stored state of chain {@code name} in {@code namespace}; empty if it has no keys yet.
+   *
+   * @throws ChainProblem if the chain Secrets are not loaded yet or this one cannot be read
+   */
+  public Optional<SealedChain> get(String namespace, String name) {
+    if (informer == null || !informer.hasSynced()) {
+      throw new ChainProblem("KeysetsNotLoaded", "chain keysets are not loaded yet; try again");
+    }
+    Parsed parsed = chains.get(namespace + "/" + ChainSecrets.secretName(name));
+    if (parsed == null) {
+      return Optional.empty();
+    }
+    if (parsed.problem() != null) {
+      throw new ChainProblem("ChainUnreadable", parsed.problem());
+    }
+    return Optional.of(parsed.chain());
+  }
+
+  /** Hears the namespace of every chain Secret added, changed or deleted. */
+  public void addListener(Consumer<String> listener) {
+    listeners.add(listener);
+  }
+
+  private static String key(Secret secret) {
+    return secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName();
+  }
+
+  void stop(@Observes ShutdownEvent e) {
+    if (informer != null) {
+      informer.close();
+    }
+  }
+}
