@@ -70,9 +70,17 @@ public final class AuditLogVerifier {
   }
 
   public static Report verify(Path dir, Keys keys, int threads) {
+    return verify(dir, keys, threads, Optional.empty());
+  }
+
+  /**
+   * As {@link #verify(Path, Keys, int)}, of the log as it was at {@code end} (see {@link
+   * AuditLogWriter#end()}): the writer may go on appending meanwhile, as long as nothing prunes it.
+   */
+  public static Report verify(Path dir, Keys keys, int threads, Optional<LogEnd> end) {
     LogFrames.Scan scan;
     try {
-      scan = LogFrames.scan(dir);
+      scan = LogFrames.scan(dir, end.orElse(null));
     } catch (AuditLogException | IOException e) {
       return unreadable(e);
     }

@@ -165,6 +165,14 @@ public final class AuditLogWriter implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Where the log ends now, including frames appended but not yet durable: after {@link #sync()},
+   * the end of the durable log, which a verification may read while appends continue.
+   */
+  public LogEnd end() {
+    return new LogEnd(segment, segmentLength);
+  }
+
   /** How many records the log holds, including those appended but not yet written. */
   public long size() {
     return appended;

@@ -61,8 +61,12 @@ final class LogFrames {
   }
 
   static List<Path> segments(Path dir) throws IOException {
+    return paths(dir, segmentNumbers(dir));
+  }
+
+  private static List<Path> paths(Path dir, List<Integer> numbers) {
     List<Path> out = new ArrayList<>();
-    for (int n : segmentNumbers(dir)) {
+    for (int n : numbers) {
       out.add(segment(dir, n));
     }
     return out;
@@ -91,9 +95,20 @@ final class LogFrames {
    * segment is a torn tail (a crash during an append); anywhere else it is corruption.
    */
   static Scan scan(Path dir) throws IOException {
+    return scan(dir, null);
+  }
+
+  /**
+   * As {@link #scan(Path)}, reading only what lay before {@code end} (null: everything): later
+   * segments, and data of the last one beyond its length, are being written and are not read.
+   */
+  static Scan scan(Path dir, LogEnd end) throws IOException {
     List<Frame> frames = new ArrayList<>();
     List<Integer> numbers = segmentNumbers(dir);
-    List<Path> segments = segments(dir);
+    if (end != null) {
+      numbers = numbers.stream().filter(n -> n <= end.segment()).toList();
+    }
+    List<Path> segments = paths(dir, numbers);
     int lastPosition = Math.max(0, segments.size() - 1);
     int last = numbers.isEmpty() ? 0 : numbers.get(lastPosition);
     long validLength = 0;
@@ -101,6 +116,9 @@ final class LogFrames {
     for (int position = 0; position < segments.size(); position++) {
       int s = numbers.get(position);
       byte[] data = Files.readAllBytes(segments.get(position));
+      if (end != null && s == end.segment() && data.length > end.length()) {
+        data = java.util.Arrays.copyOf(data, (int) end.length());
+      }
       int pos = 0;
       while (pos < data.length) {
         String problem = null;

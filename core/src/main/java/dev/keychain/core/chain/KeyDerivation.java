@@ -82,21 +82,6 @@ public final class KeyDerivation {
     }
   }
 
-  /**
-   * The current sub key of an agent: root, group and agent keys derived from the session key at the
-   * epochs {@code tree} holds.
-   *
-   * @throws KeyRevokedException if the agent or anything above it is revoked
-   */
-  public static ChainKey currentSubKey(
-      ChainKey session, KeyTree tree, String group, String agent, SubKeySize size, Instant now) {
-    SubKeyEpochs epochs = tree.subKeyEpochs(group, agent);
-    try (ChainKey root = root(session, epochs.rootEpoch(), now);
-        ChainKey groupKey = group(root, group, epochs.groupEpoch(), now)) {
-      return agent(groupKey, agent, epochs.agentEpoch(), size, now);
-    }
-  }
-
   /** HKDF-info for an agent key; shared with {@link SubKeyDeriver}. */
   static byte[] agentInfo(
       KeyCoordinates group, long groupEpoch, String agent, long epoch, int bits) {

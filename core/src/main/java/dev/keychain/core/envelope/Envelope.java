@@ -66,6 +66,35 @@ public final class Envelope {
     return wrapAndWipe(kek, unwrap(kek, sealed, context), context);
   }
 
+  /**
+   * Seals a key the operator holds for itself (no tenant share: see {@link OwnedKeyContext}) under
+   * the provider's primary KEK. The key stays the caller's to destroy.
+   */
+  public static SealedKey sealOwned(KeyProvider kek, SecretBytes key, OwnedKeyContext context) {
+    byte[] plain = key.toByteArray(SecretAccess.grant());
+    try {
+      String kekId = kek.primaryKekId();
+      KeyProvider.Wrapped wrapped = kek.wrap(plain, context.associatedData(kekId));
+      return new SealedKey(wrapped.kekId(), wrapped.nonce(), wrapped.ciphertext());
+    } finally {
+      Arrays.fill(plain, (byte) 0);
+    }
+  }
+
+  /**
+   * Opens an envelope made by {@link #sealOwned}; the caller destroys the key.
+   *
+   * @throws EnvelopeException if the KEK is unknown or the envelope was altered or belongs to
+   *     another context
+   */
+  public static SecretBytes openOwned(KeyProvider kek, SealedKey sealed, OwnedKeyContext context) {
+    byte[] plain =
+        kek.unwrap(
+            new KeyProvider.Wrapped(sealed.kekId(), sealed.nonce(), sealed.ciphertext()),
+            context.associatedData(sealed.kekId()));
+    return SecretBytes.adopt(plain, SecretAccess.grant());
+  }
+
   /** Encrypts masked key bytes under the primary KEK, then zeroes them. */
   private static SealedKey wrapAndWipe(KeyProvider kek, byte[] masked, EnvelopeContext context) {
     try {

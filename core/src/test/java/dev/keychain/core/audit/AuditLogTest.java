@@ -148,6 +148,62 @@ class AuditLogTest {
   }
 
   @Test
+  void verifiesTheLogAsItWasWhileAppendsGoOn() throws Exception {
+    Object appenders = new Object(); // what an operator holds while appending
+    try (AuditLogWriter w =
+        AuditLogWriter.open(dir, EvolvingKey.fromInitial(k0, 0), keyStore(), 4096)) {
+      for (int i = 0; i < 100; i++) {
+        w.append(record(i));
+      }
+      w.checkpoint(1);
+      java.util.concurrent.atomic.AtomicBoolean stop =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      Thread appender =
+          new Thread(
+              () -> {
+                for (int i = 100; !stop.get(); i++) {
+                  synchronized (appenders) {
+                    w.append(record(i));
+                    if (i % 7 == 0) {
+                      w.checkpoint(i); // also rolls segments over (4 KiB each)
+                    }
+                  }
+                }
+              });
+      appender.start();
+      try {
+        long previous = 0;
+        for (int round = 0; round < 20; round++) {
+          LogEnd end;
+          long size;
+          Optional<Checkpoint> head;
+          synchronized (appenders) {
+            w.sync();
+            end = w.end();
+            size = w.size();
+            head = w.lastCheckpoint();
+          }
+          // Outside the appenders' lock: the appender writes on past the end meanwhile.
+          AuditLogVerifier.Report report =
+              AuditLogVerifier.verify(
+                  dir,
+                  new AuditLogVerifier.Keys(Optional.of(k0), Optional.empty(), head),
+                  1,
+                  Optional.of(end));
+          assertTrue(report.ok(), report.problem().orElse(""));
+          assertEquals(size, report.records());
+          assertTrue(size >= previous);
+          previous = size;
+        }
+      } finally {
+        stop.set(true);
+        appender.join();
+      }
+      assertTrue(LogFrames.segmentNumbers(dir).size() > 1, "segments rolled over meanwhile");
+    }
+  }
+
+  @Test
   void signedCheckpointsVerifyOfflineWithThePublicKeyOnly() throws IOException {
     var signing =
         new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());

@@ -15,6 +15,7 @@ import dev.keychain.core.crypto.SecretBytes;
 import java.io.InputStream;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,57 @@ class EnvelopeTest {
 
   private static String hex(SecretBytes s) {
     return s.apply(SecretAccess.grant(), HEX::formatHex);
+  }
+
+  @Test
+  void ownedKeysOpenOnlyInTheirOwnContext() {
+    SecretKeyProvider kek =
+        SecretKeyProvider.fromSecretData("s", SecretKeyProvider.newSecretData());
+    OwnedKeyContext k0 = new OwnedKeyContext("keychain.dev/v1/audit-trust", "ns/log", "k0", 0);
+    try (SecretBytes key = SecretBytes.random(32)) {
+      SealedKey sealed = Envelope.sealOwned(kek, key, k0);
+      try (SecretBytes back = Envelope.openOwned(kek, sealed, k0)) {
+        assertTrue(back.sameAs(key));
+      }
+      for (OwnedKeyContext other :
+          List.of(
+              new OwnedKeyContext("keychain.dev/v1/audit-trust", "ns/other", "k0", 0),
+              new OwnedKeyContext("keychain.dev/v1/audit-trust", "ns/log", "current", 0),
+              new OwnedKeyContext("keychain.dev/v1/audit-trust", "ns/log", "k0", 1),
+              new OwnedKeyContext("keychain.dev/v1/audit-key", "ns/log", "k0", 0))) {
+        assertThrows(
+            EnvelopeException.class,
+            () -> Envelope.openOwned(kek, sealed, other),
+            other.toString());
+      }
+    }
+  }
+
+  @Test
+  void ownedKeysSealedBeforeOpenUnchanged() {
+    // Audit keys were sealed by the operator with this associated data before the envelope took
+    // them over: they must open as they are, without a migration.
+    SecretKeyProvider kek =
+        SecretKeyProvider.fromSecretData("s", SecretKeyProvider.newSecretData());
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    String kekId = kek.primaryKekId();
+    byte[] aad =
+        dev.keychain.core.crypto.Encoder.of("keychain.dev/v1/audit-trust")
+            .add("ns/log")
+            .add("current")
+            .add(7L)
+            .add(kekId)
+            .toByteArray();
+    KeyProvider.Wrapped w = kek.wrap(key, aad);
+    SealedKey before = new SealedKey(w.kekId(), w.nonce(), w.ciphertext());
+    try (SecretBytes back =
+        Envelope.openOwned(
+            kek,
+            before,
+            new OwnedKeyContext("keychain.dev/v1/audit-trust", "ns/log", "current", 7))) {
+      assertEquals(HEX.formatHex(key), hex(back));
+    }
   }
 
   @Test
