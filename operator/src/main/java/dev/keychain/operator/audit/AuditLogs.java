@@ -35,6 +35,9 @@ public class AuditLogs implements AuditSink {
     final AuditLogWriter writer;
     final Path dir;
     final String publicKey;
+    // Verifications read the segment files (shared); retention deletes them (exclusive).
+    final java.util.concurrent.locks.ReentrantReadWriteLock files =
+        new java.util.concurrent.locks.ReentrantReadWriteLock();
     Instant lastCheckpoint = Instant.now();
 
     OpenLog(AuditLog spec, AuditLogWriter writer, Path dir, String publicKey) {
@@ -170,10 +173,15 @@ public class AuditLogs implements AuditSink {
     Checkpoint c = l.writer.checkpoint(System.currentTimeMillis()); // returns once durable
     l.lastCheckpoint = Instant.now();
     Integer retain = log.getSpec().getRetainSegments();
-    if (retain != null) {
-      int dropped = l.writer.prune(retain);
-      if (dropped > 0) {
-        LOG.infof("audit log %s: retention dropped %d segment(s)", id(log), dropped);
+    // A verification reading the segments defers retention to the next checkpoint.
+    if (retain != null && l.files.writeLock().tryLock()) {
+      try {
+        int dropped = l.writer.prune(retain);
+        if (dropped > 0) {
+          LOG.infof("audit log %s: retention dropped %d segment(s)", id(log), dropped);
+        }
+      } finally {
+        l.files.writeLock().unlock();
       }
     }
     return Optional.of(c);
@@ -191,13 +199,25 @@ public class AuditLogs implements AuditSink {
    * Verifies the whole log on disk with everything appended so far written and durable: MACs with
    * K_0, signatures with the public key, against {@code head}.
    */
-  synchronized AuditLogVerifier.Report verify(OpenLog l, byte[] k0, Optional<Checkpoint> head) {
-    l.writer.sync();
-    return AuditLogVerifier.verify(
-        l.dir,
-        new AuditLogVerifier.Keys(
-            Optional.of(k0), Optional.of(java.util.HexFormat.of().parseHex(l.publicKey)), head),
-        1);
+  AuditLogVerifier.Report verify(OpenLog l, byte[] k0, Optional<Checkpoint> head) {
+    // Only the end is read under the appenders' lock; the log up to it is verified outside it,
+    // so admissions and grants keep appending. Retention waits (see checkpoint) meanwhile.
+    l.files.readLock().lock();
+    try {
+      dev.keychain.core.audit.LogEnd end;
+      synchronized (this) {
+        l.writer.sync();
+        end = l.writer.end();
+      }
+      return AuditLogVerifier.verify(
+          l.dir,
+          new AuditLogVerifier.Keys(
+              Optional.of(k0), Optional.of(java.util.HexFormat.of().parseHex(l.publicKey)), head),
+          1,
+          Optional.of(end));
+    } finally {
+      l.files.readLock().unlock();
+    }
   }
 
   /** The checkpoints on disk, with everything appended so far written. */

@@ -3,8 +3,11 @@ package dev.keychain.operator.audit;
 import dev.keychain.core.audit.Checkpoint;
 import dev.keychain.core.audit.EvolvingKey;
 import dev.keychain.core.audit.HeadNote;
-import dev.keychain.core.crypto.Encoder;
+import dev.keychain.core.crypto.SecretAccess;
+import dev.keychain.core.crypto.SecretBytes;
+import dev.keychain.core.envelope.Envelope;
 import dev.keychain.core.envelope.KeyProvider;
+import dev.keychain.core.envelope.OwnedKeyContext;
 import dev.keychain.core.envelope.SealedKey;
 import dev.keychain.operator.api.v1alpha1.AuditLog;
 import dev.keychain.operator.chain.KeyProviders;
@@ -46,6 +49,8 @@ import org.jboss.logging.Logger;
  */
 @Singleton
 public class AuditTrust {
+  private static final String PURPOSE = "keychain.dev/v1/audit-trust";
+  private static final String LEGACY_PURPOSE = "keychain.dev/v1/audit-key";
   private static final Logger LOG = Logger.getLogger(AuditTrust.class);
   public static final String KEK_SECRET = "keychain-audit-kek";
   static final String TYPE = "keychain.dev/audit-trust";
@@ -454,29 +459,32 @@ public class AuditTrust {
     return providers.forSecret(namespace, KEK_SECRET);
   }
 
-  private static byte[] aad(AuditLog log, String role, long index, String kekId) {
-    return Encoder.of("keychain.dev/v1/audit-trust")
-        .add(log.getMetadata().getNamespace() + "/" + log.getMetadata().getName())
-        .add(role)
-        .add(index)
-        .add(kekId)
-        .toByteArray();
+  /**
+   * Where an audit key's envelope belongs. The purposes are those the operator always bound these
+   * keys to, so envelopes sealed before core's envelope took them over open unchanged.
+   */
+  private static OwnedKeyContext context(String purpose, AuditLog log, String role, long index) {
+    return new OwnedKeyContext(
+        purpose, log.getMetadata().getNamespace() + "/" + log.getMetadata().getName(), role, index);
   }
 
   private String seal(AuditLog log, String role, long index, byte[] key) {
-    try (KeyProvider kek = provider()) {
-      String kekId = kek.primaryKekId();
-      KeyProvider.Wrapped w = kek.wrap(key, aad(log, role, index, kekId));
-      return new SealedKey(w.kekId(), w.nonce(), w.ciphertext()).encode();
+    try (KeyProvider kek = provider();
+        SecretBytes secret = SecretBytes.copyOf(key, SecretAccess.grant())) {
+      return Envelope.sealOwned(kek, secret, context(PURPOSE, log, role, index)).encode();
     }
   }
 
+  /** The key, as a copy the caller wipes. */
   private byte[] open(AuditLog log, String role, long index, String text) {
-    SealedKey sealed = SealedKey.parse(text);
     try (KeyProvider kek = provider()) {
-      return kek.unwrap(
-          new KeyProvider.Wrapped(sealed.kekId(), sealed.nonce(), sealed.ciphertext()),
-          aad(log, role, index, sealed.kekId()));
+      return opened(kek, text, context(PURPOSE, log, role, index));
+    }
+  }
+
+  private static byte[] opened(KeyProvider kek, String text, OwnedKeyContext context) {
+    try (SecretBytes key = Envelope.openOwned(kek, SealedKey.parse(text), context)) {
+      return key.toByteArray(SecretAccess.grant());
     }
   }
 
@@ -493,18 +501,9 @@ public class AuditTrust {
   }
 
   private byte[] openLegacy(AuditLog log, String role, long index, String text) {
-    SealedKey sealed = SealedKey.parse(text);
-    byte[] aad =
-        Encoder.of("keychain.dev/v1/audit-key")
-            .add(log.getMetadata().getNamespace() + "/" + log.getMetadata().getName())
-            .add(role)
-            .add(index)
-            .add(sealed.kekId())
-            .toByteArray();
     try (KeyProvider kek =
         providers.forSecret(log.getMetadata().getNamespace(), log.getSpec().getKekSecretName())) {
-      return kek.unwrap(
-          new KeyProvider.Wrapped(sealed.kekId(), sealed.nonce(), sealed.ciphertext()), aad);
+      return opened(kek, text, context(LEGACY_PURPOSE, log, role, index));
     }
   }
 
