@@ -71,4 +71,56 @@ public final class BenchResources {
                     Arrays.stream(groups).map(g -> Map.of("name", g)).toList())))
         .create();
   }
+
+  /** SecureInstance {@code app-<i>} of chain {@code tenant}, groups A and B alternating. */
+  public static GenericKubernetesResource instance(String ns, int i) {
+    return resource(
+        "SecureInstance",
+        ns,
+        "app-" + i,
+        Map.of(
+            "keyChain",
+            "tenant",
+            "clusterGroup",
+            i % 2 == 0 ? "A" : "B",
+            "selector",
+            Map.of("matchLabels", Map.of("app", "app-" + i))));
+  }
+
+  /** How many of {@code items} have condition Ready=True. */
+  @SuppressWarnings("unchecked")
+  public static long readyCount(java.util.List<GenericKubernetesResource> items) {
+    return items.stream()
+        .filter(
+            r -> {
+              Object status = r.getAdditionalProperties().get("status");
+              if (!(status instanceof Map<?, ?> s)
+                  || !(s.get("conditions") instanceof java.util.List<?> cs)) {
+                return false;
+              }
+              return cs.stream()
+                  .map(c -> (Map<String, Object>) c)
+                  .anyMatch(c -> "Ready".equals(c.get("type")) && "True".equals(c.get("status")));
+            })
+        .count();
+  }
+
+  /** Runs {@code task} for 0..n-1 on {@code threads} client threads; fails on the first error. */
+  public static void parallel(int n, int threads, java.util.function.IntConsumer task)
+      throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      java.util.List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int index = i;
+        futures.add(pool.submit(() -> task.accept(index)));
+      }
+      for (java.util.concurrent.Future<?> f : futures) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
 }

@@ -101,7 +101,11 @@ public final class OperatorProcess {
     settings.put("keychain.webhook.port", Integer.toString(FreePorts.loopback()));
     settings.put("keychain.webhook.extra-sans", "127.0.0.1");
     settings.putAll(config);
-    int port = FreePorts.loopback();
+    // The HTTP port (health, metrics) is the caller's if it chose one.
+    int port =
+        config.containsKey("quarkus.http.port")
+            ? Integer.parseInt(config.get("quarkus.http.port"))
+            : FreePorts.loopback();
     Map<String, String> all = new HashMap<>(env);
     all.put("KUBECONFIG", kubeconfig.toString());
     all.put("QUARKUS_HTTP_PORT", Integer.toString(port));

@@ -5,7 +5,6 @@ import dev.keychain.scenarios.OperatorProcess;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import dev.keychain.testing.fixtures.ManagedProcess;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.time.Duration;
@@ -13,10 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.function.IntConsumer;
 
 /**
  * Load driver: how long N SecureInstances take to become Ready with the operator running against
@@ -67,13 +62,14 @@ public final class InstancesToReady {
     BenchResources.createChain(client, ns, "A", "B");
     waitUntil(
         () ->
-            readyCount(
+            BenchResources.readyCount(
                     client.genericKubernetesResources(KEYCHAINS).inNamespace(ns).list().getItems())
                 == 1);
 
     long refStart = System.nanoTime();
-    parallel(
+    BenchResources.parallel(
         n,
+        CLIENT_THREADS,
         i ->
             client
                 .configMaps()
@@ -89,28 +85,18 @@ public final class InstancesToReady {
     double reference = (System.nanoTime() - refStart) / 1e9;
 
     long start = System.nanoTime();
-    parallel(
+    BenchResources.parallel(
         n,
+        CLIENT_THREADS,
         i ->
             client
                 .genericKubernetesResources(INSTANCES)
                 .inNamespace(ns)
-                .resource(
-                    BenchResources.resource(
-                        "SecureInstance",
-                        ns,
-                        "app-" + i,
-                        Map.of(
-                            "keyChain",
-                            "tenant",
-                            "clusterGroup",
-                            i % 2 == 0 ? "A" : "B",
-                            "selector",
-                            Map.of("matchLabels", Map.of("app", "app-" + i)))))
+                .resource(BenchResources.instance(ns, i))
                 .create());
     waitUntil(
         () ->
-            readyCount(
+            BenchResources.readyCount(
                     client.genericKubernetesResources(INSTANCES).inNamespace(ns).list().getItems())
                 == n);
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -122,39 +108,6 @@ public final class InstancesToReady {
         1000 * seconds / n,
         reference,
         seconds / reference);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static long readyCount(List<GenericKubernetesResource> items) {
-    return items.stream()
-        .filter(
-            r -> {
-              Object status = r.getAdditionalProperties().get("status");
-              if (!(status instanceof Map<?, ?> s)
-                  || !(s.get("conditions") instanceof List<?> cs)) {
-                return false;
-              }
-              return cs.stream()
-                  .map(c -> (Map<String, Object>) c)
-                  .anyMatch(c -> "Ready".equals(c.get("type")) && "True".equals(c.get("status")));
-            })
-        .count();
-  }
-
-  private static void parallel(int n, IntConsumer task) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(CLIENT_THREADS);
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        int index = i;
-        futures.add(pool.submit(() -> task.accept(index)));
-      }
-      for (Future<?> f : futures) {
-        f.get();
-      }
-    } finally {
-      pool.shutdown();
-    }
   }
 
   private static void waitUntil(java.util.function.BooleanSupplier condition) throws Exception {

@@ -13,6 +13,7 @@ import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.chain.ChainProblem;
 import dev.keychain.operator.chain.ChainState;
 import dev.keychain.operator.chain.Keysets;
+import dev.keychain.operator.chain.OpenChains;
 import dev.keychain.operator.chain.SealedChain;
 import dev.keychain.operator.instance.AgentIdentity;
 import dev.keychain.operator.instance.InstanceIndex;

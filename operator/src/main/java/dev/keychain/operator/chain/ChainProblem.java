@@ -12,6 +12,12 @@ public final class ChainProblem extends RuntimeException {
     this.reason = reason;
   }
 
+  /** The chain has no Secret (no keys) yet. */
+  public static ChainProblem notInitialized(dev.keychain.operator.api.v1alpha1.KeyChain chain) {
+    return new ChainProblem(
+        "ChainNotInitialized", "KeyChain " + chain.getMetadata().getName() + " has no keys yet");
+  }
+
   public String reason() {
     return reason;
   }

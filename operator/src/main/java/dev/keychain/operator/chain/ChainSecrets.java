@@ -59,12 +59,7 @@ public class ChainSecrets {
 
   /** The chain's Secret as {@link #read} reads it; a chain not yet created is a problem. */
   public SealedChain require(KeyChain chain) {
-    return read(chain)
-        .orElseThrow(
-            () ->
-                new ChainProblem(
-                    "ChainNotInitialized",
-                    "KeyChain " + chain.getMetadata().getName() + " has no keys yet"));
+    return read(chain).orElseThrow(() -> ChainProblem.notInitialized(chain));
   }
 
   /**
@@ -151,7 +146,7 @@ public class ChainSecrets {
         .delete();
   }
 
-  private static Secret build(
+  static Secret build(
       KeyChain chain,
       SealedKey session,
       ChainState state,

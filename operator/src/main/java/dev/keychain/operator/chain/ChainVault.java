@@ -29,9 +29,13 @@ public class ChainVault {
   private final KeyProviders providers;
   private final TenantShares shares;
 
-  public ChainVault(ChainSecrets secrets, KeyProviders providers, TenantShares shares) {
+  private final Keysets keysets;
+
+  public ChainVault(
+      ChainSecrets secrets, KeyProviders providers, TenantShares shares, Keysets keysets) {
     this.secrets = secrets;
-    this.writes = new KeysetWrites(secrets);
+    this.keysets = keysets;
+    this.writes = new KeysetWrites(secrets, keysets, this::cached);
     this.providers = providers;
     this.shares = shares;
   }
@@ -57,6 +61,28 @@ public class ChainVault {
     return secrets.read(chain);
   }
 
+  /**
+   * The chain as this replica last saw it stored: from the chain Secret informer (or this replica's
+   * own last write), from the API server while that is not loaded or has not seen it. Writes check
+   * the resourceVersion, so a stale read costs a retry, never a lost update.
+   *
+   * @throws ChainProblem ChainUnreadable if the stored Secret cannot be read
+   */
+  public Optional<SealedChain> cached(KeyChain chain) {
+    try {
+      Optional<SealedChain> seen =
+          keysets.get(chain.getMetadata().getNamespace(), chain.getMetadata().getName());
+      if (seen.isPresent()) {
+        return seen;
+      }
+    } catch (ChainProblem problem) {
+      if (!problem.reason().equals(Keysets.NOT_LOADED)) {
+        throw problem;
+      }
+    }
+    return secrets.read(chain);
+  }
+
   /** Creates a chain: a fresh session key, sealed, with every group at epoch 0. */
   public SealedChain create(KeyChain chain, Map<String, ChainState.Group> groups) {
     try (KeyProvider kek = providers.forChain(chain);
@@ -71,7 +97,9 @@ public class ChainVault {
               session.secret(SecretAccess.grant()),
               share,
               sessionContext(chain, session.keyId()));
-      return secrets.create(chain, sealed, new ChainState(session.keyId().hex(), 0, groups, null));
+      return written(
+          chain,
+          secrets.create(chain, sealed, new ChainState(session.keyId().hex(), 0, groups, null)));
     }
   }
 
@@ -100,9 +128,9 @@ public class ChainVault {
     }
   }
 
-  /** Opens the chain in its current Secret; a chain not yet created is a problem. */
+  /** Opens the chain as {@link #cached} sees it; a chain not yet created is a problem. */
   public OpenChain open(KeyChain chain) {
-    return open(chain, secrets.require(chain));
+    return open(chain, cached(chain).orElseThrow(() -> ChainProblem.notInitialized(chain)));
   }
 
   /** Re-encrypts the sealed session key under the provider's primary KEK (KEK rotation). */
@@ -117,12 +145,17 @@ public class ChainVault {
     }
     return rewrapped == sealed.session()
         ? sealed
-        : secrets.update(chain, sealed, rewrapped, sealed.state());
+        : written(chain, secrets.update(chain, sealed, rewrapped, sealed.state()));
   }
 
   /** Stores new epochs (keeping the sealed key). */
   public SealedChain store(KeyChain chain, SealedChain sealed, ChainState state) {
-    return secrets.update(chain, sealed, sealed.session(), state);
+    return written(chain, secrets.update(chain, sealed, sealed.session(), state));
+  }
+
+  private SealedChain written(KeyChain chain, SealedChain stored) {
+    keysets.written(chain, stored);
+    return stored;
   }
 
   /** A change to a chain's instance keyset; refuses with the reason if it would lower an epoch. */

@@ -6,10 +6,12 @@ import dev.keychain.operator.api.v1alpha1.KeyChain;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
 
 /**
  * Writes changes to chain keysets with group commit: every instance of a chain shares one Secret,
@@ -34,10 +36,16 @@ final class KeysetWrites {
   }
 
   private final ChainSecrets secrets;
+  private final Keysets keysets;
+  private final Function<KeyChain, Optional<SealedChain>> cached;
   private final ConcurrentHashMap<String, Queue> queues = new ConcurrentHashMap<>();
 
-  KeysetWrites(ChainSecrets secrets) {
+  /** {@code cached}: this replica's view of a chain Secret (see {@link ChainVault#cached}). */
+  KeysetWrites(
+      ChainSecrets secrets, Keysets keysets, Function<KeyChain, Optional<SealedChain>> cached) {
     this.secrets = secrets;
+    this.keysets = keysets;
+    this.cached = cached;
   }
 
   /**
@@ -76,7 +84,11 @@ final class KeysetWrites {
   private void write(KeyChain chain, List<Pending> batch) {
     try {
       for (int attempt = 1; ; attempt++) {
-        SealedChain current = secrets.require(chain);
+        // The first attempt trusts this replica's view; a conflict says it was stale: read afresh.
+        SealedChain current =
+            attempt == 1
+                ? cached.apply(chain).orElseThrow(() -> ChainProblem.notInitialized(chain))
+                : secrets.require(chain);
         InstanceKeyset next = current.instances();
         // One refused change is left out; the rest of the batch is written.
         List<ChainProblem> refused = new ArrayList<>();
@@ -88,6 +100,8 @@ final class KeysetWrites {
             refused.add(
                 new ChainProblem(
                     "EpochRegression", "refused to lower an epoch: " + e.getMessage()));
+          } catch (ChainProblem e) {
+            refused.add(e); // the change's own precondition failed
           }
         }
         InstanceKeyset stored;
@@ -95,7 +109,9 @@ final class KeysetWrites {
           stored = next;
         } else {
           try {
-            stored = secrets.update(chain, current, next).instances();
+            SealedChain written = secrets.update(chain, current, next);
+            keysets.written(chain, written);
+            stored = written.instances();
           } catch (KubernetesClientException e) {
             if (e.getCode() == 409 && attempt < CONFLICT_ATTEMPTS) {
               continue;

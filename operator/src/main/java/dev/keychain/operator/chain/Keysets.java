@@ -1,5 +1,6 @@
 package dev.keychain.operator.chain;
 
+import dev.keychain.operator.api.v1alpha1.KeyChain;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -26,8 +27,10 @@ import java.util.function.Consumer;
  */
 @Singleton
 public class Keysets {
-  /** A parsed chain Secret, or what is wrong with it. */
-  private record Parsed(SealedChain chain, String problem) {}
+  static final String NOT_LOADED = "KeysetsNotLoaded";
+
+  /** A parsed chain Secret at a resourceVersion, or what is wrong with it. */
+  private record Parsed(SealedChain chain, String problem, String version) {}
 
   private final KubernetesClient client;
   private final Map<String, Parsed> chains = new ConcurrentHashMap<>();
@@ -68,14 +71,46 @@ public class Keysets {
     if (!ChainSecrets.TYPE.equals(secret.getType())) {
       return;
     }
+    String version = secret.getMetadata().getResourceVersion();
     Parsed parsed;
     try {
-      parsed = new Parsed(ChainSecrets.parse(secret), null);
+      parsed = new Parsed(ChainSecrets.parse(secret), null, version);
     } catch (IllegalStateException e) {
-      parsed = new Parsed(null, e.getMessage());
+      parsed = new Parsed(null, e.getMessage(), version);
     }
-    chains.put(key(secret), parsed);
-    listeners.forEach(l -> l.accept(secret.getMetadata().getNamespace()));
+    keep(key(secret), parsed, secret.getMetadata().getNamespace());
+  }
+
+  /**
+   * What this replica just wrote to a chain Secret: kept until the informer delivers it or a later
+   * version, so that the writer's next read sees its own write (the informer may lag behind).
+   */
+  void written(KeyChain chain, SealedChain stored) {
+    keep(
+        chain.getMetadata().getNamespace() + "/" + ChainSecrets.secretName(chain),
+        new Parsed(stored, null, stored.resourceVersion()),
+        chain.getMetadata().getNamespace());
+  }
+
+  private void keep(String key, Parsed parsed, String namespace) {
+    chains.merge(key, parsed, (old, next) -> isOlder(next.version(), old.version()) ? old : next);
+    listeners.forEach(l -> l.accept(namespace));
+  }
+
+  /**
+   * Whether {@code a} is an older resourceVersion than {@code b}. They are opaque to clients in
+   * general; the API server's are etcd revisions, compared as numbers (as JOSDK does); anything
+   * else counts as newer.
+   */
+  static boolean isOlder(String a, String b) {
+    if (a == null || b == null) {
+      return false;
+    }
+    try {
+      return Long.parseLong(a) < Long.parseLong(b);
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /**
@@ -85,7 +120,7 @@ public class Keysets {
    */
   public Optional<SealedChain> get(String namespace, String name) {
     if (informer == null || !informer.hasSynced()) {
-      throw new ChainProblem("KeysetsNotLoaded", "chain keysets are not loaded yet; try again");
+      throw new ChainProblem(NOT_LOADED, "chain keysets are not loaded yet; try again");
     }
     Parsed parsed = chains.get(namespace + "/" + ChainSecrets.secretName(name));
     if (parsed == null) {

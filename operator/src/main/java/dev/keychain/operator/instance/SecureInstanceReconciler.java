@@ -21,7 +21,8 @@ import dev.keychain.operator.api.v1alpha1.TimestampsStatus;
 import dev.keychain.operator.chain.ChainProblem;
 import dev.keychain.operator.chain.ChainState;
 import dev.keychain.operator.chain.ChainVault;
-import dev.keychain.operator.chain.OpenChain;
+import dev.keychain.operator.chain.OpenChains;
+import dev.keychain.operator.chain.SealedChain;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.pods.AgentPodAnnotations;
 import dev.keychain.operator.status.Conditions;
@@ -51,6 +52,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -73,42 +75,58 @@ public class SecureInstanceReconciler
   static final Duration RETRY = Duration.ofSeconds(15);
   static final Duration ROTATION_TIMEOUT = Duration.ofMinutes(2);
 
+  private static final String PODS = "pods";
+  private static final String CHAINS = "keychains";
+  private static final String KEYSET_CHANGED = "KeysetChanged";
+
   private final ChainVault vault;
+  private final OpenChains openChains;
   private final KubernetesClient client;
   private final KubernetesEvents events;
   private final OperatorMetrics metrics;
 
   public SecureInstanceReconciler(
-      ChainVault vault, KubernetesClient client, KubernetesEvents events, OperatorMetrics metrics) {
+      ChainVault vault,
+      OpenChains openChains,
+      KubernetesClient client,
+      KubernetesEvents events,
+      OperatorMetrics metrics) {
     this.vault = vault;
+    this.openChains = openChains;
     this.client = client;
     this.events = events;
     this.metrics = metrics;
   }
 
-  /** Pods wake the instances that select them; KeyChains wake the instances that use them. */
+  /**
+   * Injected pods (by the injection label only) wake the instance named on them; KeyChains wake the
+   * instances that use them. Reconciles read both from these caches, never from the API server.
+   */
   @Override
   public List<EventSource<?, SecureInstance>> prepareEventSources(
       EventSourceContext<SecureInstance> context) {
     var pods =
         InformerEventSourceConfiguration.from(Pod.class, SecureInstance.class)
-            .withName("pods")
+            .withName(PODS)
+            .withLabelSelector(AgentPodAnnotations.AGENT_LABEL + "=injected")
             .withSecondaryToPrimaryMapper(
-                pod ->
-                    context
-                        .getPrimaryCache()
-                        .list(pod.getMetadata().getNamespace())
-                        .filter(
-                            si ->
-                                si.getSpec() != null
-                                    && LabelSelectors.matches(
-                                        si.getSpec().getSelector(), pod.getMetadata().getLabels()))
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
+                pod -> {
+                  Map<String, String> annotations = pod.getMetadata().getAnnotations();
+                  String instance =
+                      annotations == null ? null : annotations.get(AgentPodAnnotations.INSTANCE);
+                  return instance == null
+                      ? Set.of()
+                      : Set.of(new ResourceID(instance, pod.getMetadata().getNamespace()));
+                })
             .build();
     var chains =
         InformerEventSourceConfiguration.from(KeyChain.class, SecureInstance.class)
-            .withName("keychains")
+            .withName(CHAINS)
+            .withPrimaryToSecondaryMapper(
+                (SecureInstance si) ->
+                    Set.of(
+                        new ResourceID(
+                            si.getSpec().getKeyChain(), si.getMetadata().getNamespace())))
             .withSecondaryToPrimaryMapper(
                 chain ->
                     context
@@ -138,12 +156,7 @@ public class SecureInstanceReconciler
     Duration next = RESYNC;
     boolean deleteNow = false;
     try {
-      KeyChain chain =
-          client
-              .resources(KeyChain.class)
-              .inNamespace(si.getMetadata().getNamespace())
-              .withName(si.getSpec().getKeyChain())
-              .get();
+      KeyChain chain = chainOf(si, context);
       if (chain == null) {
         throw new ChainProblem(
             "KeyChainNotFound",
@@ -157,8 +170,10 @@ public class SecureInstanceReconciler
         throw new ChainProblem(
             "KeyChainNotReady", "KeyChain " + chain.getMetadata().getName() + " is not Ready yet");
       }
-      try (OpenChain open = vault.open(chain)) {
-        ChainState.Group group = open.state().groups().get(si.getSpec().getClusterGroup());
+      {
+        SealedChain sealed =
+            vault.cached(chain).orElseThrow(() -> ChainProblem.notInitialized(chain));
+        ChainState.Group group = sealed.state().groups().get(si.getSpec().getClusterGroup());
         if (group == null || group.isRemoved()) {
           throw new ChainProblem(
               "UnknownGroup",
@@ -167,7 +182,7 @@ public class SecureInstanceReconciler
                   + " is not a group of KeyChain "
                   + chain.getMetadata().getName()
                   + " (groups: "
-                  + open.state().groups().entrySet().stream()
+                  + sealed.state().groups().entrySet().stream()
                       .filter(e -> !e.getValue().isRemoved())
                       .map(Map.Entry::getKey)
                       .collect(Collectors.joining(", "))
@@ -175,28 +190,41 @@ public class SecureInstanceReconciler
         }
         String ns = si.getMetadata().getNamespace();
         String name = si.getMetadata().getName();
-        InstanceKeyset keyset = open.sealed().instances();
+        InstanceKeyset keyset = sealed.instances();
         Optional<InstanceKeys> stored = keyset.get(ns, name);
+        // Events and metrics of what this reconcile does, told once the row is stored.
+        List<Runnable> effects = new ArrayList<>();
         Optional<InstanceKeys> before;
         if (stored.isPresent()) {
           before = stored;
           correctStatus(si, status, stored.get());
         } else {
-          before = adoptFromStatus(si, status, keyset.firstEpochFor(ns, name));
+          before = adoptFromStatus(si, status, keyset.firstEpochFor(ns, name), effects);
         }
-        // One listing of the instance's live pods serves the rotation check and the agent list.
-        List<Pod> pods = livePods(si);
-        Outcome outcome = advance(si, before, keyset.firstEpochFor(ns, name), generation, pods);
+        // The instance's live agents serve the rotation check and the agent list.
+        List<Pod> pods = livePods(si, context);
+        Outcome outcome =
+            advance(si, before, keyset.firstEpochFor(ns, name), generation, pods, effects);
         InstanceKeys keys = outcome.keys();
         if (!stored.equals(Optional.of(keys))) {
-          vault.storeInstances(chain, current -> current.with(ns, name, keys));
+          vault.storeInstances(
+              chain,
+              current -> {
+                // The row was read from this replica's view: written only over that very row.
+                if (!current.get(ns, name).equals(stored)) {
+                  throw new ChainProblem(
+                      KEYSET_CHANGED, "the stored row of " + name + " changed; reconciling again");
+                }
+                return current.with(ns, name, keys);
+              });
         }
+        effects.forEach(Runnable::run);
         deleteNow = outcome.delete();
         project(status, keys);
-        status.setSessionNumber(open.sessionNumber().hex());
+        status.setSessionNumber(sealed.state().sessionKeyId());
         status.setAuthorityLevel(AuthorizationRow.AUTHORITY_LEVEL);
         status.setGroupEpoch(group.epoch());
-        refreshAgents(si, status, open, chain, pods, keys, group.epoch());
+        refreshAgents(si, status, chain, pods, keys, group.epoch());
         if (outcome.waiting()) {
           throw new ChainProblem(
               "RotationPending",
@@ -225,6 +253,11 @@ public class SecureInstanceReconciler
       }
       metrics.reconciles.labelValues("SecureInstance", "success").inc();
     } catch (ChainProblem problem) {
+      if (problem.reason().equals(KEYSET_CHANGED)) {
+        // This replica's view of the keyset was behind; nothing was written. Not the user's
+        // concern: reconcile again shortly, with the view caught up.
+        return UpdateControl.<SecureInstance>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
+      }
       if (!Conditions.isFalseFor(status.getConditions(), Conditions.READY, problem.reason())) {
         events.warning(si, AuditEventType.STATE_CHANGED, problem.reason(), problem.getMessage());
       }
@@ -270,7 +303,8 @@ public class SecureInstanceReconciler
       Optional<InstanceKeys> stored,
       long firstEpoch,
       long generation,
-      List<Pod> pods)
+      List<Pod> pods,
+      List<Runnable> effects)
       throws IllegalTransitionException {
     Instant now = Instant.now();
     List<LifecycleEvent> pending = new ArrayList<>();
@@ -287,7 +321,7 @@ public class SecureInstanceReconciler
     } else {
       InstanceKeys current = keys.get();
       if (current.state() == InstanceState.Restart) {
-        Optional<Boolean> outcome = rotationOutcome(current, pods, now);
+        Optional<Boolean> outcome = rotationOutcome(current, pods, now, effects);
         if (outcome.isEmpty()) {
           return new Outcome(current, false, true);
         }
@@ -312,20 +346,21 @@ public class SecureInstanceReconciler
               .orElseGet(() -> InstanceKeys.enrolled(t.row(), firstEpoch));
       for (KeyAction action : t.actions()) {
         switch (action) {
-          case GRANT -> metrics.restrictions.labelValues("granted").inc();
-          case RESTRICT -> metrics.restrictions.labelValues("restricted").inc();
+          case GRANT -> effects.add(() -> metrics.restrictions.labelValues("granted").inc());
+          case RESTRICT -> effects.add(() -> metrics.restrictions.labelValues("restricted").inc());
           case ROTATE_SUB_KEYS ->
               // Phase one: the new epoch is stored before any agent is served it.
               next = next.withPending(next.highestEpoch() + 1).withRestartedGeneration(generation);
           case REVOKE_SUBTREE -> {
-            metrics.revocations.labelValues("SecureInstance").inc();
+            effects.add(() -> metrics.revocations.labelValues("SecureInstance").inc());
             delete = true;
           }
-          case REKEY_UNDER_GROUP -> metrics.rotations.labelValues("move", "success").inc();
+          case REKEY_UNDER_GROUP ->
+              effects.add(() -> metrics.rotations.labelValues("move", "success").inc());
         }
       }
       keys = Optional.of(next);
-      events.normal(si, audited(t), reason(t), t.description());
+      effects.add(() -> events.normal(si, audited(t), reason(t), t.description()));
     }
     // Only a Create can leave no row, and a Create is never a no-op.
     return new Outcome(keys.orElseThrow(), delete, false);
@@ -336,7 +371,8 @@ public class SecureInstanceReconciler
    * new epoch (agents that never enrolled hold no key to retire), failed after two minutes, empty
    * while still waiting. Either way the old epoch is not served again.
    */
-  private Optional<Boolean> rotationOutcome(InstanceKeys keys, List<Pod> pods, Instant now) {
+  private Optional<Boolean> rotationOutcome(
+      InstanceKeys keys, List<Pod> pods, Instant now, List<Runnable> effects) {
     Long pending = keys.pendingSubKeyEpoch();
     if (pending == null) {
       return Optional.of(false);
@@ -348,12 +384,12 @@ public class SecureInstanceReconciler
             .filter(a -> a != null && a.containsKey(AgentPodAnnotations.ACK_SEEN))
             .allMatch(a -> pending.toString().equals(a.get(AgentPodAnnotations.ACK_EPOCH)));
     if (acknowledged) {
-      metrics.rotations.labelValues("subkey", "success").inc();
+      effects.add(() -> metrics.rotations.labelValues("subkey", "success").inc());
       return Optional.of(true);
     }
     Instant since = keys.row().timestamps().changed();
     if (since == null || since.plus(ROTATION_TIMEOUT).isBefore(now)) {
-      metrics.rotations.labelValues("subkey", "failure").inc();
+      effects.add(() -> metrics.rotations.labelValues("subkey", "failure").inc());
       return Optional.of(false);
     }
     return Optional.empty();
@@ -365,7 +401,7 @@ public class SecureInstanceReconciler
    * retired under that name.
    */
   private Optional<InstanceKeys> adoptFromStatus(
-      SecureInstance si, SecureInstanceStatus status, long firstEpoch) {
+      SecureInstance si, SecureInstanceStatus status, long firstEpoch, List<Runnable> effects) {
     Optional<AuthorizationRow> row = row(status);
     if (row.isEmpty() || row.get().clusterGroup() == null || row.get().clusterGroup().isEmpty()) {
       return Optional.empty();
@@ -377,15 +413,17 @@ public class SecureInstanceReconciler
     }
     long restarted = status.getRestartedGeneration() == null ? 0 : status.getRestartedGeneration();
     InstanceKeys adopted = new InstanceKeys(row.get(), sub, pending, restarted);
-    events.normal(
-        si,
-        AuditEventType.STATE_CHANGED,
-        "AdoptedFromStatus",
-        "key state taken over from status into the chain keyset (state "
-            + adopted.state()
-            + ", sub-key epoch "
-            + adopted.subKeyEpoch()
-            + ")");
+    effects.add(
+        () ->
+            events.normal(
+                si,
+                AuditEventType.STATE_CHANGED,
+                "AdoptedFromStatus",
+                "key state taken over from status into the chain keyset (state "
+                    + adopted.state()
+                    + ", sub-key epoch "
+                    + adopted.subKeyEpoch()
+                    + ")"));
     return Optional.of(adopted);
   }
 
@@ -459,27 +497,31 @@ public class SecureInstanceReconciler
     };
   }
 
-  /** The pods the selector matches and that are not being deleted, oldest first. */
-  private List<Pod> livePods(SecureInstance si) {
-    return client
-        .pods()
-        .inNamespace(si.getMetadata().getNamespace())
-        .withLabelSelector(si.getSpec().getSelector())
-        .list()
-        .getItems()
-        .stream()
+  /**
+   * The instance's injected pods (from the informer) that its selector still matches and that are
+   * not being deleted, oldest first.
+   */
+  private static List<Pod> livePods(SecureInstance si, Context<SecureInstance> context) {
+    return context
+        .getSecondaryResourcesAsStream(Pod.class)
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .filter(
+            p -> LabelSelectors.matches(si.getSpec().getSelector(), p.getMetadata().getLabels()))
         .sorted(
             Comparator.comparing(
                 (Pod p) -> p.getMetadata().getCreationTimestamp() + p.getMetadata().getName()))
         .toList();
   }
 
+  /** The instance's KeyChain, from the informer; null if it does not exist. */
+  private static KeyChain chainOf(SecureInstance si, Context<SecureInstance> context) {
+    return context.getSecondaryResource(KeyChain.class, CHAINS).orElse(null);
+  }
+
   /** Agents: the live pods, with stable agent numbers and current key IDs. */
   private void refreshAgents(
       SecureInstance si,
       SecureInstanceStatus status,
-      OpenChain open,
       KeyChain chain,
       List<Pod> pods,
       InstanceKeys keys,
@@ -510,11 +552,16 @@ public class SecureInstanceReconciler
       if (restricted) {
         a.setKeyId(null);
       } else {
-        try (ChainKey key =
-            open.subKey(
-                keys.group(), groupEpoch, AgentIdentity.of(si, pod), keys.subKeyEpoch(), size)) {
-          a.setKeyId(key.keyId().hex());
-        }
+        String agent = AgentIdentity.of(si, pod);
+        a.setKeyId(
+            openChains.with(
+                chain,
+                open -> {
+                  try (ChainKey key =
+                      open.subKey(keys.group(), groupEpoch, agent, keys.subKeyEpoch(), size)) {
+                    return key.keyId().hex();
+                  }
+                }));
       }
       agents.add(a);
     }
@@ -598,11 +645,10 @@ public class SecureInstanceReconciler
   public DeleteControl cleanup(SecureInstance si, Context<SecureInstance> context) {
     String ns = si.getMetadata().getNamespace();
     String name = si.getMetadata().getName();
-    KeyChain chain =
-        client.resources(KeyChain.class).inNamespace(ns).withName(si.getSpec().getKeyChain()).get();
+    KeyChain chain = chainOf(si, context);
     // The row leaves the keyset (its highest epoch stays behind as retired); a chain that is gone
     // took its keyset with it.
-    if (chain != null && vault.read(chain).isPresent()) {
+    if (chain != null && vault.cached(chain).isPresent()) {
       vault.storeInstances(chain, current -> current.without(ns, name));
     }
     metrics.revocations.labelValues("SecureInstance").inc();

@@ -24,6 +24,7 @@ import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.chain.ChainVault;
 import dev.keychain.operator.chain.Keysets;
 import dev.keychain.operator.chain.OpenChain;
+import dev.keychain.operator.pods.AgentPodAnnotations;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -50,9 +51,19 @@ class SecureInstanceReconcilerIT {
   @Inject Keysets keysets;
 
   private String namespaceWithChain(String prefix, String... groups) {
+    String ns = namespaceWithShare(prefix);
+    createChain(ns, groups);
+    return ns;
+  }
+
+  private String namespaceWithShare(String prefix) {
     String ns = LocalControlPlaneResource.newNamespace(prefix);
     LocalControlPlaneResource.plane().awaitServiceAccount(ns, "default");
     createTenantShare(client, ns, "tenant-share");
+    return ns;
+  }
+
+  private void createChain(String ns, String... groups) {
     client.resource(keyChain(ns, "tenant", "tenant-share", groups)).create();
     await()
         .atMost(TIMEOUT)
@@ -62,7 +73,6 @@ class SecureInstanceReconcilerIT {
                   client.resources(KeyChain.class).inNamespace(ns).withName("tenant").get();
               return kc.getStatus() != null && isReady(kc.getStatus().getConditions());
             });
-    return ns;
   }
 
   private SecureInstance get(String ns, String name) {
@@ -86,24 +96,39 @@ class SecureInstanceReconcilerIT {
   }
 
   private SecureInstance restartToEpochOne(String ns, String name) {
+    return restartToEpoch(ns, name, 1);
+  }
+
+  private SecureInstance restartToEpoch(String ns, String name, long epoch) {
     setState(ns, name, InstanceState.Restart);
     return awaitInstance(
         ns,
         name,
         si ->
             si.getStatus().getState() == InstanceState.Running
-                && Long.valueOf(1).equals(si.getStatus().getSubKeyEpoch()));
+                && Long.valueOf(epoch).equals(si.getStatus().getSubKeyEpoch()));
   }
 
+  /** A pod of instance {@code app} as the injection webhook leaves it (label and annotation). */
   private void createPod(String ns, String name, String app) {
+    createPod(ns, name, app, true);
+  }
+
+  private void createPod(String ns, String name, String app, boolean injected) {
+    var metadata =
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(ns)
+            .addToLabels("app", app);
+    if (injected) {
+      metadata
+          .addToLabels(AgentPodAnnotations.AGENT_LABEL, "injected")
+          .addToAnnotations(AgentPodAnnotations.INSTANCE, app);
+    }
     client
         .resource(
             new PodBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(ns)
-                .addToLabels("app", app)
-                .endMetadata()
+                .withMetadata(metadata.build())
                 .withNewSpec()
                 .addNewContainer()
                 .withName("app")
@@ -213,6 +238,41 @@ class SecureInstanceReconcilerIT {
                     "three StatusCorrected audit records"));
   }
 
+  @Test
+  void instanceOfAnOlderReleaseIsAdoptedFromItsStatus() {
+    // As an older release left it: the key state in status only (it had rotated the instance's
+    // sub keys three times). Its chain appears only now, so nothing reconciles it before.
+    String ns = namespaceWithShare("si-upgrade");
+    client.resource(secureInstance(ns, "app", "tenant", "A", "app")).create();
+    awaitInstance(ns, "app", si -> !isReady(si.getStatus().getConditions()));
+    client
+        .resources(SecureInstance.class)
+        .inNamespace(ns)
+        .withName("app")
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"status\":{\"state\":\"Running\",\"restricted\":false,\"clusterGroup\":\"A\","
+                + "\"timestamps\":{\"created\":\"2026-01-01T00:00:00Z\","
+                + "\"changed\":\"2026-01-01T00:00:00Z\",\"last\":\"2026-01-01T00:00:00Z\"},"
+                + "\"subKeyEpoch\":3,\"restartedGeneration\":1}}");
+    createChain(ns, "A");
+
+    SecureInstance adopted =
+        awaitInstance(ns, "app", si -> isReady(si.getStatus().getConditions()));
+    assertEquals(3, adopted.getStatus().getSubKeyEpoch());
+    assertEquals("2026-01-01T00:00:00Z", adopted.getStatus().getTimestamps().getCreated());
+    KeyChain chain = client.resources(KeyChain.class).inNamespace(ns).withName("tenant").get();
+    await().atMost(TIMEOUT).until(() -> storedRow(chain, ns, "app").subKeyEpoch() == 3);
+    assertEquals(1, storedRow(chain, ns, "app").restartedGeneration());
+    assertTrue(
+        client.v1().events().inNamespace(ns).list().getItems().stream()
+            .anyMatch(e -> "AdoptedFromStatus".equals(e.getReason())));
+    // From now on the keyset decides, and epochs go on upwards from the adopted one.
+    restartToEpoch(ns, "app", 4);
+    await().atMost(TIMEOUT).until(() -> storedRow(chain, ns, "app").subKeyEpoch() == 4);
+  }
+
   /** The row grants read: the chain keyset as every replica's informer holds it. */
   private InstanceKeys storedRow(KeyChain chain, String ns, String name) {
     return keysets
@@ -261,6 +321,7 @@ class SecureInstanceReconcilerIT {
     createPod(ns, "web-0", "web");
     createPod(ns, "web-1", "web");
     createPod(ns, "other", "other");
+    createPod(ns, "web-plain", "web", false); // selected, but runs no agent: not one of them
     client.resource(secureInstance(ns, "web", "tenant", "A", "web")).create();
     SecureInstance si =
         awaitInstance(

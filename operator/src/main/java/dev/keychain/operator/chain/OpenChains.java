@@ -1,4 +1,4 @@
-package dev.keychain.operator.agent;
+package dev.keychain.operator.chain;
 
 import static io.fabric8.kubernetes.client.informers.cache.Cache.namespaceKeyFunc;
 
@@ -6,8 +6,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
-import dev.keychain.operator.chain.ChainVault;
-import dev.keychain.operator.chain.OpenChain;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
