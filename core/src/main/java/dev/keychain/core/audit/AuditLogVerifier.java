@@ -78,9 +78,15 @@ public final class AuditLogVerifier {
    * AuditLogWriter#end()}): the writer may go on appending meanwhile, as long as nothing prunes it.
    */
   public static Report verify(Path dir, Keys keys, int threads, Optional<LogEnd> end) {
+    return verify(dir, keys, threads, end, VerificationPace.full());
+  }
+
+  /** As {@link #verify(Path, Keys, int, Optional)}, resting as {@code pace} says. */
+  public static Report verify(
+      Path dir, Keys keys, int threads, Optional<LogEnd> end, VerificationPace pace) {
     LogFrames.Scan scan;
     try {
-      scan = LogFrames.scan(dir, end.orElse(null));
+      scan = LogFrames.scan(dir, end.orElse(null), pace, threads <= 1);
     } catch (AuditLogException | IOException e) {
       return unreadable(e);
     }
@@ -114,11 +120,14 @@ public final class AuditLogVerifier {
     long unsignedBefore = -1;
     long firstCheckpoint = marker.map(PruneMarker::checkpoints).orElse(0L);
     long pruneRecordAt = -1; // leaf index of the LogPruned record that states the marker's prune
-    byte[][] leafHashes = leafHashes(scan.frames(), threads);
+    byte[][] leafHashes = leafHashes(scan.frames(), threads, pace);
     EvolvingKey key =
         keys.k0().isPresent() ? EvolvingKey.fromInitial(keys.k0().get(), checkpoints) : null;
     try {
       for (int i = 0; i < scan.frames().size(); i++) {
+        if (i % VerificationPace.SLICE_FRAMES == VerificationPace.SLICE_FRAMES - 1) {
+          pace.breathe();
+        }
         LogFrames.Frame f = scan.frames().get(i);
         if (f.type() == LogFrames.RECORD) {
           if (unsigned != null) {
@@ -128,7 +137,10 @@ public final class AuditLogVerifier {
             unsignedBefore = checkpoints; // written before signing began: see below
             unsigned = null;
           }
-          if (marker.isPresent() && pruneRecordAt < 0 && states(marker.get(), f.payload())) {
+          if (marker.isPresent()
+              && pruneRecordAt < 0
+              && f.payload() != null
+              && states(marker.get(), f.payload())) {
             pruneRecordAt = tree.size();
           }
           tree.appendLeafHash(leafHashes[i]);
@@ -330,17 +342,25 @@ public final class AuditLogVerifier {
     return PruneRecord.parse(record).filter(r -> r.matches(marker)).isPresent();
   }
 
-  private static byte[][] leafHashes(java.util.List<LogFrames.Frame> frames, int threads) {
+  private static byte[][] leafHashes(
+      java.util.List<LogFrames.Frame> frames, int threads, VerificationPace pace) {
     byte[][] hashes = new byte[frames.size()][];
     java.util.stream.IntStream indexes = java.util.stream.IntStream.range(0, frames.size());
     java.util.function.IntConsumer hash =
         i -> {
-          if (frames.get(i).type() == LogFrames.RECORD) {
-            hashes[i] = MerkleHashes.leaf(frames.get(i).payload());
+          LogFrames.Frame f = frames.get(i);
+          if (f.type() == LogFrames.RECORD) {
+            hashes[i] = f.leafHash() != null ? f.leafHash() : MerkleHashes.leaf(f.payload());
           }
         };
     if (threads <= 1) {
-      indexes.forEach(hash);
+      indexes.forEach(
+          i -> {
+            hash.accept(i);
+            if (i % VerificationPace.SLICE_FRAMES == VerificationPace.SLICE_FRAMES - 1) {
+              pace.breathe();
+            }
+          });
       return hashes;
     }
     java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);

@@ -22,7 +22,15 @@ final class LogFrames {
 
   private LogFrames() {}
 
-  record Frame(byte type, byte[] payload, int segment, long offset) {}
+  /**
+   * One frame. A record scanned for verification may carry only its leaf hash (payload null): a
+   * verification of a large log then holds 32 bytes per record, not the records.
+   */
+  record Frame(byte type, byte[] payload, int segment, long offset, byte[] leafHash) {
+    Frame(byte type, byte[] payload, int segment, long offset) {
+      this(type, payload, segment, offset, null);
+    }
+  }
 
   /** What a scan found: good frames, and where the valid data ends if a torn tail follows. */
   record Scan(List<Frame> frames, int lastSegment, long validLength, String tornTail) {}
@@ -95,14 +103,16 @@ final class LogFrames {
    * segment is a torn tail (a crash during an append); anywhere else it is corruption.
    */
   static Scan scan(Path dir) throws IOException {
-    return scan(dir, null);
+    return scan(dir, null, VerificationPace.full(), false);
   }
 
   /**
    * As {@link #scan(Path)}, reading only what lay before {@code end} (null: everything): later
    * segments, and data of the last one beyond its length, are being written and are not read.
    */
-  static Scan scan(Path dir, LogEnd end) throws IOException {
+  static Scan scan(Path dir, LogEnd end, VerificationPace pace, boolean hashRecords)
+      throws IOException {
+    java.security.MessageDigest digest = MerkleHashes.newSha256();
     List<Frame> frames = new ArrayList<>();
     List<Integer> numbers = segmentNumbers(dir);
     if (end != null) {
@@ -154,9 +164,19 @@ final class LogFrames {
           throw new AuditLogException(
               AuditLogException.Kind.CORRUPT, "log is corrupt: " + problem + " at " + where);
         }
-        byte[] payload = new byte[length];
-        System.arraycopy(data, pos + 5, payload, 0, length);
-        frames.add(new Frame(data[pos + 4], payload, s, pos));
+        byte type = data[pos + 4];
+        if (hashRecords && type == RECORD && !PruneRecord.mayBe(data, pos + 5, length)) {
+          digest.update((byte) 0x00);
+          digest.update(data, pos + 5, length);
+          frames.add(new Frame(type, null, s, pos, digest.digest()));
+        } else {
+          byte[] payload = new byte[length];
+          System.arraycopy(data, pos + 5, payload, 0, length);
+          frames.add(new Frame(type, payload, s, pos));
+        }
+        if (frames.size() % VerificationPace.SLICE_FRAMES == 0) {
+          pace.breathe();
+        }
         pos += 9 + length;
       }
       validLength = data.length;

@@ -148,6 +148,22 @@ class AuditLogTest {
   }
 
   @Test
+  void pacedVerificationReachesTheSameVerdict() throws IOException {
+    Checkpoint head = writeLog(700);
+    AuditLogVerifier.Keys keys =
+        new AuditLogVerifier.Keys(Optional.of(k0), Optional.empty(), Optional.of(head));
+    AuditLogVerifier.Report full = AuditLogVerifier.verify(dir, keys, 1);
+    AuditLogVerifier.Report paced =
+        AuditLogVerifier.verify(dir, keys, 1, Optional.empty(), VerificationPace.share(0.25));
+    assertTrue(paced.ok(), paced.problem().orElse(""));
+    assertEquals(full.records(), paced.records());
+    assertEquals(full.checkpoints(), paced.checkpoints());
+    for (double bad : new double[] {0, -1, 1.5, Double.NaN}) {
+      assertThrows(IllegalArgumentException.class, () -> VerificationPace.share(bad));
+    }
+  }
+
+  @Test
   void verifiesTheLogAsItWasWhileAppendsGoOn() throws Exception {
     Object appenders = new Object(); // what an operator holds while appending
     try (AuditLogWriter w =

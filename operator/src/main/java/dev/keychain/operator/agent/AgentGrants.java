@@ -154,16 +154,11 @@ public class AgentGrants {
           AuthFailure.Reason.RESTRICTED,
           "SecureInstance " + injectedFor + " is " + keys.state() + ": keys are restricted");
     }
-    KeyChain chain;
-    try {
-      chain = chains.get(si.getMetadata().getNamespace(), si.getSpec().getKeyChain());
-    } catch (KubernetesClientException e) {
-      throw new AuthFailure(AuthFailure.Reason.UNAVAILABLE, "cannot read KeyChain: " + e.getCode());
-    }
+    KeyChain chain = chains.get(si.getMetadata().getNamespace(), si.getSpec().getKeyChain());
     if (chain == null) {
       throw new AuthFailure(
           AuthFailure.Reason.UNAVAILABLE,
-          "KeyChain " + si.getSpec().getKeyChain() + " does not exist");
+          "KeyChain " + si.getSpec().getKeyChain() + " does not exist (or is not loaded yet)");
     }
     long epoch = keys.highestEpoch();
     long groupEpoch = group.epoch();

@@ -54,6 +54,7 @@ public class AuditLogs implements AuditSink {
   private final AuditTrust trust;
   private final Path dataDir;
   private final long segmentBytes;
+  private final double verifyCpuShare;
   private final AuditForwarder forwarder;
 
   public AuditLogs(
@@ -65,10 +66,15 @@ public class AuditLogs implements AuditSink {
       // Segments are the unit of retention (64 MiB); tests set them small to prune quickly.
       @ConfigProperty(name = "keychain.audit.segment-bytes", defaultValue = "67108864")
           long segmentBytes,
+      // Full verifications are hashing: at most this share of a core, so appends keep theirs.
+      @ConfigProperty(name = "keychain.audit.verify-cpu-share", defaultValue = "0.5")
+          double verifyCpuShare,
       AuditForwarder forwarder) {
     this.trust = trust;
     this.dataDir = Path.of(dataDir).toAbsolutePath().normalize();
     this.segmentBytes = segmentBytes;
+    dev.keychain.core.audit.VerificationPace.share(verifyCpuShare); // refuse a bad setting now
+    this.verifyCpuShare = verifyCpuShare;
     this.forwarder = forwarder;
     forwarder.recordLocallyWith(this::recordLocally);
   }
@@ -214,7 +220,8 @@ public class AuditLogs implements AuditSink {
           new AuditLogVerifier.Keys(
               Optional.of(k0), Optional.of(java.util.HexFormat.of().parseHex(l.publicKey)), head),
           1,
-          Optional.of(end));
+          Optional.of(end),
+          dev.keychain.core.audit.VerificationPace.share(verifyCpuShare));
     } finally {
       l.files.readLock().unlock();
     }

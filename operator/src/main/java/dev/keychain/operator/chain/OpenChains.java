@@ -105,13 +105,14 @@ public class OpenChains {
                 });
   }
 
-  /** The KeyChain, from the informer or (not seen yet) the API server; null if it is gone. */
+  /**
+   * The KeyChain as the informer holds it; null if it is gone or not seen yet (a grant then asks
+   * the agent to try again).
+   */
   public KeyChain get(String namespace, String name) {
-    KeyChain chain =
-        informer == null ? null : informer.getIndexer().getByKey(namespaceKeyFunc(namespace, name));
-    return chain != null
-        ? chain
-        : client.resources(KeyChain.class).inNamespace(namespace).withName(name).get();
+    return informer == null
+        ? null
+        : informer.getIndexer().getByKey(namespaceKeyFunc(namespace, name));
   }
 
   /** Runs {@code use} with the chain open; the chain is wiped later, not by the caller. */
