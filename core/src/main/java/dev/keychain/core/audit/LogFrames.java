@@ -2,10 +2,8 @@ package dev.keychain.core.audit;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -127,34 +125,26 @@ final class LogFrames {
     String torn = null;
     for (int position = 0; position < segments.size(); position++) {
       int s = numbers.get(position);
-      // Mapped, not read into the heap: a 64 MiB segment array is a humongous allocation whose
-      // collections pause everyone, appenders included, while a large log is verified.
-      ByteBuffer data;
-      try (FileChannel channel =
-          FileChannel.open(segments.get(position), StandardOpenOption.READ)) {
-        long size = channel.size();
-        if (end != null && s == end.segment()) {
-          size = Math.min(size, end.length());
-        }
-        data = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+      byte[] data = Files.readAllBytes(segments.get(position));
+      if (end != null && s == end.segment() && data.length > end.length()) {
+        data = java.util.Arrays.copyOf(data, (int) end.length());
       }
-      int limit = data.limit();
       int pos = 0;
-      while (pos < limit) {
+      while (pos < data.length) {
         String problem = null;
         int length = -1;
-        if (limit - pos < 9) {
+        if (data.length - pos < 9) {
           problem = "incomplete frame header";
         } else {
-          length = data.getInt(pos);
+          length = ByteBuffer.wrap(data, pos, 4).getInt();
           if (length < 0 || length > MAX_PAYLOAD) {
             problem = "frame length " + length + " out of range";
-          } else if (limit - pos < 9 + length) {
+          } else if (data.length - pos < 9 + length) {
             problem = "frame cut short";
           } else {
             CRC32C crc = new CRC32C();
-            crc.update(data.slice(pos + 4, 1 + length));
-            int stored = data.getInt(pos + 5 + length);
+            crc.update(data, pos + 4, 1 + length);
+            int stored = ByteBuffer.wrap(data, pos + 5 + length, 4).getInt();
             if ((int) crc.getValue() != stored) {
               problem = "frame checksum mismatch";
             }
@@ -166,7 +156,7 @@ final class LogFrames {
         }
         if (problem != null) {
           String where = segments.get(position).getFileName() + " offset " + pos;
-          if (s == last && isTail(limit, pos, length)) {
+          if (s == last && isTail(data, pos, length)) {
             torn = problem + " at " + where;
             validLength = pos;
             return new Scan(frames, s, validLength, torn);
@@ -174,14 +164,14 @@ final class LogFrames {
           throw new AuditLogException(
               AuditLogException.Kind.CORRUPT, "log is corrupt: " + problem + " at " + where);
         }
-        byte type = data.get(pos + 4);
+        byte type = data[pos + 4];
         if (hashRecords && type == RECORD && !PruneRecord.mayBe(data, pos + 5, length)) {
           digest.update((byte) 0x00);
-          digest.update(data.slice(pos + 5, length));
+          digest.update(data, pos + 5, length);
           frames.add(new Frame(type, null, s, pos, digest.digest()));
         } else {
           byte[] payload = new byte[length];
-          data.get(pos + 5, payload);
+          System.arraycopy(data, pos + 5, payload, 0, length);
           frames.add(new Frame(type, payload, s, pos));
         }
         if (frames.size() % VerificationPace.SLICE_FRAMES == 0) {
@@ -189,14 +179,14 @@ final class LogFrames {
         }
         pos += 9 + length;
       }
-      validLength = limit;
+      validLength = data.length;
     }
     return new Scan(frames, last, validLength, torn);
   }
 
-  private static boolean zeros(ByteBuffer data, int from) {
-    for (int i = from; i < data.limit(); i++) {
-      if (data.get(i) != 0) {
+  private static boolean zeros(byte[] data, int from) {
+    for (int i = from; i < data.length; i++) {
+      if (data[i] != 0) {
         return false;
       }
     }
@@ -204,7 +194,7 @@ final class LogFrames {
   }
 
   /** Whether a bad frame at {@code pos} could be the last, torn write: nothing valid follows. */
-  private static boolean isTail(int limit, int pos, int length) {
-    return length < 0 || pos + 9L + length >= limit;
+  private static boolean isTail(byte[] data, int pos, int length) {
+    return length < 0 || pos + 9L + length >= data.length;
   }
 }

@@ -74,16 +74,16 @@ record PruneRecord(long records, long checkpoints, String prunedRoot) {
   }
 
   private static boolean endsWith(byte[] bytes, byte[] suffix) {
-    return mayBe(java.nio.ByteBuffer.wrap(bytes), 0, bytes.length);
+    return mayBe(bytes, 0, bytes.length);
   }
 
   /** Whether {@code length} bytes of {@code data} at {@code offset} could be a LogPruned record. */
-  static boolean mayBe(java.nio.ByteBuffer data, int offset, int length) {
+  static boolean mayBe(byte[] data, int offset, int length) {
     if (length < SUFFIX.length) {
       return false;
     }
     for (int i = 0; i < SUFFIX.length; i++) {
-      if (data.get(offset + length - SUFFIX.length + i) != SUFFIX[i]) {
+      if (data[offset + length - SUFFIX.length + i] != SUFFIX[i]) {
         return false;
       }
     }
