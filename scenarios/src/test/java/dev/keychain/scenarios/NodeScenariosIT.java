@@ -528,10 +528,14 @@ class NodeScenariosIT {
   void deletedRemovesTheKeysFromEveryRunningPod() {
     setState("Deleted");
     awaitNoKeys("Deleted to remove every pod's key files");
-    Await.until(
-        "SecureInstance svc to be gone (finalizer done)",
-        TIMEOUT,
-        () -> resource(APPS, "SecureInstance", "svc") == null);
+    try {
+      Await.until(
+          "SecureInstance svc to be gone (finalizer done)",
+          TIMEOUT,
+          () -> resource(APPS, "SecureInstance", "svc") == null);
+    } catch (ScenarioFailure e) {
+      throw withOperatorState(e);
+    }
   }
 
   // --- helpers ---
@@ -689,13 +693,27 @@ class NodeScenariosIT {
   }
 
   private static void awaitRotationDone(long epoch) {
-    Await.value(
-        "svc to complete the rotation (subKeyEpoch " + epoch + ", Running)",
-        TIMEOUT,
-        () ->
-            status("SecureInstance", "svc")
-                .filter(s -> s.path("subKeyEpoch").asLong() == epoch)
-                .filter(s -> "Running".equals(s.path("state").asText())));
+    try {
+      Await.value(
+          "svc to complete the rotation (subKeyEpoch " + epoch + ", Running)",
+          TIMEOUT,
+          () ->
+              status("SecureInstance", "svc")
+                  .filter(s -> s.path("subKeyEpoch").asLong() == epoch)
+                  .filter(s -> "Running".equals(s.path("state").asText())));
+    } catch (ScenarioFailure e) {
+      throw withOperatorState(e);
+    }
+  }
+
+  /** A failure with what the operator saw: svc's status and the operator pods' logs. */
+  private static ScenarioFailure withOperatorState(ScenarioFailure e) {
+    return new ScenarioFailure(
+        e.getMessage()
+            + "\nsvc status: "
+            + status("SecureInstance", "svc").map(Object::toString).orElse("(none)")
+            + "\n"
+            + install.operatorLogs());
   }
 
   /** No app container restarted: the lifecycle acts on the key files, never on the app. */
