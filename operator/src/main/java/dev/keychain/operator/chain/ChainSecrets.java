@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.keychain.core.envelope.EnvelopeException;
 import dev.keychain.core.envelope.SealedKey;
 import dev.keychain.core.json.MalformedJsonException;
 import dev.keychain.core.keyset.InstanceKeyset;
@@ -85,23 +86,37 @@ public class ChainSecrets {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(
           "Secret " + name + " has an unreadable state entry: " + e.getOriginalMessage());
+    } catch (IllegalArgumentException e) {
+      throw unreadable(name, STATE, e);
+    }
+    SealedKey session;
+    try {
+      session = SealedKey.parse(decode(data.get(SESSION)));
+    } catch (IllegalArgumentException | EnvelopeException e) {
+      throw unreadable(name, SESSION, e);
     }
     InstanceKeyset instances = InstanceKeyset.empty();
     if (data.containsKey(INSTANCES)) {
+      String document = "Secret " + name + " entry '" + INSTANCES + "'";
+      byte[] json;
       try {
-        instances =
-            InstanceKeyset.decode(
-                Base64.getDecoder().decode(data.get(INSTANCES)),
-                "Secret " + name + " entry '" + INSTANCES + "'");
-      } catch (MalformedJsonException | IllegalArgumentException e) {
+        json = Base64.getDecoder().decode(data.get(INSTANCES));
+      } catch (IllegalArgumentException e) {
+        throw unreadable(name, INSTANCES, e);
+      }
+      try {
+        instances = InstanceKeyset.decode(json, document);
+      } catch (MalformedJsonException e) {
         throw new IllegalStateException(e.getMessage());
       }
     }
-    return new SealedChain(
-        SealedKey.parse(decode(data.get(SESSION))),
-        state,
-        instances,
-        secret.getMetadata().getResourceVersion());
+    return new SealedChain(session, state, instances, secret.getMetadata().getResourceVersion());
+  }
+
+  /** Names the Secret and entry; the cause's message says what is wrong, never the content. */
+  private static IllegalStateException unreadable(String secret, String entry, Exception cause) {
+    return new IllegalStateException(
+        "Secret " + secret + " entry '" + entry + "' is unreadable: " + cause.getMessage());
   }
 
   /** Creates the Secret; fails with a conflict if it exists. */

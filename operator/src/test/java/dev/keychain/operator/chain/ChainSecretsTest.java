@@ -79,4 +79,21 @@ class ChainSecretsTest {
     assertTrue(message.contains("tenant-keychain"), message);
     assertTrue(message.contains("'instances'"), message);
   }
+
+  @Test
+  void damagedEntriesAreRefusedNamingTheSecretAndEntry() throws Exception {
+    for (String entry : java.util.List.of("session", "state", "instances")) {
+      Secret secret = ChainSecrets.build(chain(), SESSION, STATE, oneInstance(), "7");
+      secret.getData().put(entry, "not base64 %%%");
+      String message =
+          assertThrows(IllegalStateException.class, () -> ChainSecrets.parse(secret)).getMessage();
+      assertTrue(message.contains("tenant-keychain"), message);
+      assertTrue(message.contains("'" + entry + "'"), message);
+    }
+    Secret secret = ChainSecrets.build(chain(), SESSION, STATE, oneInstance(), "7");
+    secret.getData().put("session", Base64.getEncoder().encodeToString("kc1.nonsense".getBytes()));
+    String message =
+        assertThrows(IllegalStateException.class, () -> ChainSecrets.parse(secret)).getMessage();
+    assertTrue(message.contains("'session'"), message);
+  }
 }
