@@ -81,15 +81,13 @@ public final class AuditLogVerifier {
     return verify(dir, keys, threads, end, VerificationPace.full());
   }
 
-  /** As {@link #verify(Path, Keys, int, Optional)}, resting as {@code pace} says. */
+  /**
+   * As {@link #verify(Path, Keys, int, Optional)}, resting as {@code pace} says. The log is
+   * streamed in slices of {@link VerificationPace#SLICE_FRAMES} frames: what is held is the Merkle
+   * tree (about 64 bytes a record) and one slice, never the records.
+   */
   public static Report verify(
       Path dir, Keys keys, int threads, Optional<LogEnd> end, VerificationPace pace) {
-    LogFrames.Scan scan;
-    try {
-      scan = LogFrames.scan(dir, end.orElse(null), pace, threads <= 1);
-    } catch (AuditLogException | IOException e) {
-      return unreadable(e);
-    }
     Optional<PruneMarker> marker;
     try {
       marker = PruneMarker.read(dir);
@@ -107,230 +105,238 @@ public final class AuditLogVerifier {
     if (keys.head().isEmpty()) {
       notChecked.add("truncation and rewrites of the whole log (no trusted head)");
     }
+    java.util.concurrent.ForkJoinPool pool =
+        threads > 1 ? new java.util.concurrent.ForkJoinPool(threads) : null;
+    try (FrameStream stream = new FrameStream(dir, end.orElse(null), pool == null);
+        Pass pass = new Pass(keys, marker)) {
+      java.util.List<LogFrames.Frame> slice =
+          new java.util.ArrayList<>(VerificationPace.SLICE_FRAMES);
+      while (true) {
+        slice.clear();
+        try {
+          for (LogFrames.Frame f = null;
+              slice.size() < VerificationPace.SLICE_FRAMES && (f = stream.next()) != null; ) {
+            slice.add(f);
+          }
+        } catch (AuditLogException | IOException e) {
+          return pass.report(Optional.of(unreadable(e)), stream.drainForTail(), notChecked);
+        }
+        if (slice.isEmpty()) {
+          break;
+        }
+        byte[][] hashes = leafHashes(slice, pool);
+        for (int i = 0; i < slice.size(); i++) {
+          String problem = pass.accept(slice.get(i), hashes[i]);
+          if (problem != null) {
+            return pass.report(Optional.of(problem), stream.drainForTail(), notChecked);
+          }
+        }
+        pace.breathe();
+      }
+      return pass.report(pass.finish(notChecked), stream.tornTail(), notChecked);
+    } catch (IOException | AuditLogException e) {
+      return new Report(0, 0, Optional.of(unreadable(e)), null);
+    } finally {
+      if (pool != null) {
+        pool.shutdown();
+      }
+    }
+  }
+
+  /** The state of one pass over the frames, in log order. */
+  private static final class Pass implements AutoCloseable {
+    private final Keys keys;
+    private final Optional<PruneMarker> marker;
     // After retention, verification starts at the first kept record with K_c, c = pruned
     // checkpoints.
-    MerkleTree tree = PruneMarker.startTree(marker);
-    long checkpoints = marker.map(PruneMarker::checkpoints).orElse(0L);
-    Checkpoint last = null;
-    Checkpoint unsigned = null; // a checkpoint whose signature is still to come
+    private final MerkleTree tree;
+    private final EvolvingKey key;
+    private final long firstCheckpoint;
+    private long checkpoints;
+    private Checkpoint last;
+    private Checkpoint unsigned; // a checkpoint whose signature is still to come
     // Checkpoints before the first signed one may be unsigned (written before signing began,
     // e.g. by an older release): the first signed root covers their records. From the first
     // signed one on, every checkpoint must be signed, and the last one always.
-    boolean signedSeen = false;
-    long unsignedBefore = -1;
-    long firstCheckpoint = marker.map(PruneMarker::checkpoints).orElse(0L);
-    long pruneRecordAt = -1; // leaf index of the LogPruned record that states the marker's prune
-    byte[][] leafHashes = leafHashes(scan.frames(), threads, pace);
-    EvolvingKey key =
-        keys.k0().isPresent() ? EvolvingKey.fromInitial(keys.k0().get(), checkpoints) : null;
-    try {
-      for (int i = 0; i < scan.frames().size(); i++) {
-        if (i % VerificationPace.SLICE_FRAMES == VerificationPace.SLICE_FRAMES - 1) {
-          pace.breathe();
-        }
-        LogFrames.Frame f = scan.frames().get(i);
-        if (f.type() == LogFrames.RECORD) {
-          if (unsigned != null) {
-            if (signedSeen) {
-              return fail(tree, checkpoints, scan, notSigned(checkpoints - 1) + at(f), notChecked);
-            }
-            unsignedBefore = checkpoints; // written before signing began: see below
-            unsigned = null;
-          }
-          if (marker.isPresent()
-              && pruneRecordAt < 0
-              && f.payload() != null
-              && states(marker.get(), f.payload())) {
-            pruneRecordAt = tree.size();
-          }
-          tree.appendLeafHash(leafHashes[i]);
-          continue;
-        }
-        if (f.type() == LogFrames.CHECKPOINT_SIGNATURE) {
-          if (keys.publicKey().isEmpty()) {
-            continue;
-          }
-          if (unsigned == null
-              || !CheckpointSignatures.verify(unsigned, f.payload(), keys.publicKey().get())) {
-            return fail(
-                tree,
-                checkpoints,
-                scan,
-                "checkpoint #" + (checkpoints - 1) + " signature does not verify" + at(f),
-                notChecked);
-          }
-          unsigned = null;
-          signedSeen = true;
-          continue;
-        }
-        if (f.type() != LogFrames.CHECKPOINT) {
-          return fail(
-              tree, checkpoints, scan, "unknown frame type " + f.type() + at(f), notChecked);
-        }
+    private boolean signedSeen;
+    private long unsignedBefore = -1;
+    private long pruneRecordAt = -1; // leaf index of the LogPruned record stating the prune
+
+    Pass(Keys keys, Optional<PruneMarker> marker) {
+      this.keys = keys;
+      this.marker = marker;
+      this.tree = PruneMarker.startTree(marker);
+      this.checkpoints = marker.map(PruneMarker::checkpoints).orElse(0L);
+      this.firstCheckpoint = checkpoints;
+      this.key =
+          keys.k0().isPresent() ? EvolvingKey.fromInitial(keys.k0().get(), checkpoints) : null;
+    }
+
+    /** Takes the next frame; returns the problem it shows, or null. */
+    String accept(LogFrames.Frame f, byte[] leafHash) {
+      if (f.type() == LogFrames.RECORD) {
         if (unsigned != null) {
           if (signedSeen) {
-            return fail(tree, checkpoints, scan, notSigned(checkpoints - 1) + at(f), notChecked);
+            return notSigned(checkpoints - 1) + at(f);
           }
-          unsignedBefore = checkpoints;
+          unsignedBefore = checkpoints; // written before signing began: see finish()
           unsigned = null;
         }
-        Checkpoint c;
-        try {
-          c = CheckpointCodec.decode(f.payload());
-        } catch (IllegalArgumentException e) {
-          return fail(
-              tree,
-              checkpoints,
-              scan,
-              "checkpoint #" + checkpoints + " is malformed" + at(f),
-              notChecked);
+        if (marker.isPresent()
+            && pruneRecordAt < 0
+            && f.payload() != null
+            && states(marker.get(), f.payload())) {
+          pruneRecordAt = tree.size();
         }
-        String name = "checkpoint #" + checkpoints + " (size " + c.treeSize() + ")";
-        if (key != null && c.keyIndex() != key.index()) {
-          return fail(
-              tree,
-              checkpoints,
-              scan,
-              name
-                  + " claims key K_"
-                  + c.keyIndex()
-                  + " where K_"
-                  + key.index()
-                  + " is due"
-                  + " (a replaced, replayed or forged checkpoint)"
-                  + at(f),
-              notChecked);
-        }
-        if (key != null && !key.verify(c.macInput(), c.mac())) {
-          return fail(
-              tree,
-              checkpoints,
-              scan,
-              name
-                  + " MAC does not verify with K_"
-                  + key.index()
-                  + " (checkpoint altered or forged)"
-                  + at(f),
-              notChecked);
-        }
-        if (c.treeSize() != tree.size()) {
-          return fail(
-              tree,
-              checkpoints,
-              scan,
-              name
-                  + " covers "
-                  + c.treeSize()
-                  + " records but "
-                  + tree.size()
-                  + " precede it (records inserted or deleted since checkpoint #"
-                  + (checkpoints - 1)
-                  + ")"
-                  + at(f),
-              notChecked);
-        }
-        if (!MessageDigest.isEqual(c.root(), tree.root())) {
-          long from = last == null ? tree.firstLeaf() : last.treeSize();
-          return fail(
-              tree,
-              checkpoints,
-              scan,
-              name
-                  + " root does not match records "
-                  + from
-                  + ".."
-                  + (c.treeSize() - 1)
-                  + " (a record among them was modified or reordered)"
-                  + at(f),
-              notChecked);
-        }
-        last = c;
-        checkpoints++;
-        if (key != null) {
-          key.evolve();
-        }
-        if (keys.publicKey().isPresent()) {
-          unsigned = c;
-        }
+        tree.appendLeafHash(leafHash);
+        return null;
       }
-    } finally {
+      if (f.type() == LogFrames.CHECKPOINT_SIGNATURE) {
+        if (keys.publicKey().isEmpty()) {
+          return null;
+        }
+        if (unsigned == null
+            || !CheckpointSignatures.verify(unsigned, f.payload(), keys.publicKey().get())) {
+          return "checkpoint #" + (checkpoints - 1) + " signature does not verify" + at(f);
+        }
+        unsigned = null;
+        signedSeen = true;
+        return null;
+      }
+      if (f.type() != LogFrames.CHECKPOINT) {
+        return "unknown frame type " + f.type() + at(f);
+      }
+      if (unsigned != null) {
+        if (signedSeen) {
+          return notSigned(checkpoints - 1) + at(f);
+        }
+        unsignedBefore = checkpoints;
+        unsigned = null;
+      }
+      Checkpoint c;
+      try {
+        c = CheckpointCodec.decode(f.payload());
+      } catch (IllegalArgumentException e) {
+        return "checkpoint #" + checkpoints + " is malformed" + at(f);
+      }
+      String name = "checkpoint #" + checkpoints + " (size " + c.treeSize() + ")";
+      if (key != null && c.keyIndex() != key.index()) {
+        return name
+            + " claims key K_"
+            + c.keyIndex()
+            + " where K_"
+            + key.index()
+            + " is due"
+            + " (a replaced, replayed or forged checkpoint)"
+            + at(f);
+      }
+      if (key != null && !key.verify(c.macInput(), c.mac())) {
+        return name
+            + " MAC does not verify with K_"
+            + key.index()
+            + " (checkpoint altered or forged)"
+            + at(f);
+      }
+      if (c.treeSize() != tree.size()) {
+        return name
+            + " covers "
+            + c.treeSize()
+            + " records but "
+            + tree.size()
+            + " precede it (records inserted or deleted since checkpoint #"
+            + (checkpoints - 1)
+            + ")"
+            + at(f);
+      }
+      if (!MessageDigest.isEqual(c.root(), tree.root())) {
+        long from = last == null ? tree.firstLeaf() : last.treeSize();
+        return name
+            + " root does not match records "
+            + from
+            + ".."
+            + (c.treeSize() - 1)
+            + " (a record among them was modified or reordered)"
+            + at(f);
+      }
+      last = c;
+      checkpoints++;
       if (key != null) {
-        key.close();
+        key.evolve();
       }
+      if (keys.publicKey().isPresent()) {
+        unsigned = c;
+      }
+      return null;
     }
-    if (unsigned != null) {
-      return fail(tree, checkpoints, scan, notSigned(checkpoints - 1), notChecked);
-    }
-    if (unsignedBefore >= 0) {
-      notChecked.add(
-          "signatures of checkpoints #"
-              + firstCheckpoint
-              + "..#"
-              + (unsignedBefore - 1)
-              + " (written unsigned, before signing began; the signed checkpoint #"
-              + unsignedBefore
-              + " covers their records)");
-    }
-    if (marker.isPresent()
-        && (pruneRecordAt < 0 || last == null || pruneRecordAt >= last.treeSize())) {
-      PruneMarker m = marker.get();
-      return fail(
-          tree,
-          checkpoints,
-          scan,
-          PruneMarker.FILE
-              + " says "
-              + m.records()
-              + " records and "
-              + m.checkpoints()
-              + " checkpoints were pruned, but no checkpointed LogPruned record of the log states"
-              + " that prune (records deleted by hand?)",
-          notChecked);
-    }
-    if (keys.head().isPresent()) {
+
+    /** The checks that need the whole log: the last signature, the prune, the trusted head. */
+    Optional<String> finish(java.util.List<String> notChecked) {
+      if (unsigned != null) {
+        return Optional.of(notSigned(checkpoints - 1));
+      }
+      if (unsignedBefore >= 0) {
+        notChecked.add(
+            "signatures of checkpoints #"
+                + firstCheckpoint
+                + "..#"
+                + (unsignedBefore - 1)
+                + " (written unsigned, before signing began; the signed checkpoint #"
+                + unsignedBefore
+                + " covers their records)");
+      }
+      if (marker.isPresent()
+          && (pruneRecordAt < 0 || last == null || pruneRecordAt >= last.treeSize())) {
+        PruneMarker m = marker.get();
+        return Optional.of(
+            PruneMarker.FILE
+                + " says "
+                + m.records()
+                + " records and "
+                + m.checkpoints()
+                + " checkpoints were pruned, but no checkpointed LogPruned record of the log"
+                + " states that prune (records deleted by hand?)");
+      }
+      if (keys.head().isEmpty()) {
+        return Optional.empty();
+      }
       Checkpoint head = keys.head().get();
       if (tree.size() < head.treeSize()) {
-        return fail(
-            tree,
-            checkpoints,
-            scan,
+        return Optional.of(
             "log holds "
                 + tree.size()
                 + " records but the trusted head has "
                 + head.treeSize()
-                + " (truncated)",
-            notChecked);
+                + " (truncated)");
       }
       if (head.treeSize() < tree.firstLeaf()) {
-        return fail(
-            tree,
-            checkpoints,
-            scan,
+        return Optional.of(
             "the trusted head (size "
                 + head.treeSize()
                 + ") lies within the pruned records (the first kept is "
                 + tree.firstLeaf()
-                + "): give a newer head",
-            notChecked);
+                + "): give a newer head");
       }
       if (!MessageDigest.isEqual(tree.root(head.treeSize()), head.root())) {
-        return fail(
-            tree,
-            checkpoints,
-            scan,
+        return Optional.of(
             "the first "
                 + head.treeSize()
                 + " records do not match the trusted head's root"
-                + " (history rewritten)",
-            notChecked);
+                + " (history rewritten)");
+      }
+      return Optional.empty();
+    }
+
+    Report report(Optional<String> problem, String tornTail, java.util.List<String> notChecked) {
+      return new Report(
+          tree.size(), checkpoints, problem, tornTail, java.util.List.copyOf(notChecked));
+    }
+
+    @Override
+    public void close() {
+      if (key != null) {
+        key.close();
       }
     }
-    return new Report(
-        tree.size(),
-        checkpoints,
-        Optional.empty(),
-        scan.tornTail(),
-        java.util.List.copyOf(notChecked));
   }
 
   private static String notSigned(long checkpoint) {
@@ -342,10 +348,10 @@ public final class AuditLogVerifier {
     return PruneRecord.parse(record).filter(r -> r.matches(marker)).isPresent();
   }
 
+  /** Leaf hashes of a slice's records: computed here on the pool, or by the stream already. */
   private static byte[][] leafHashes(
-      java.util.List<LogFrames.Frame> frames, int threads, VerificationPace pace) {
+      java.util.List<LogFrames.Frame> frames, java.util.concurrent.ForkJoinPool pool) {
     byte[][] hashes = new byte[frames.size()][];
-    java.util.stream.IntStream indexes = java.util.stream.IntStream.range(0, frames.size());
     java.util.function.IntConsumer hash =
         i -> {
           LogFrames.Frame f = frames.get(i);
@@ -353,45 +359,20 @@ public final class AuditLogVerifier {
             hashes[i] = f.leafHash() != null ? f.leafHash() : MerkleHashes.leaf(f.payload());
           }
         };
-    if (threads <= 1) {
-      indexes.forEach(
-          i -> {
-            hash.accept(i);
-            if (i % VerificationPace.SLICE_FRAMES == VerificationPace.SLICE_FRAMES - 1) {
-              pace.breathe();
-            }
-          });
-      return hashes;
-    }
-    java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
-    try {
+    java.util.stream.IntStream indexes = java.util.stream.IntStream.range(0, frames.size());
+    if (pool == null) {
+      indexes.forEach(hash);
+    } else {
       pool.submit(() -> indexes.parallel().forEach(hash)).join();
-    } finally {
-      pool.shutdown();
     }
     return hashes;
   }
 
-  private static Report unreadable(Exception e) {
-    String why = e instanceof IOException ? "cannot read log: " + e.getMessage() : e.getMessage();
-    return new Report(0, 0, Optional.of(why), null);
+  private static String unreadable(Exception e) {
+    return e instanceof IOException ? "cannot read log: " + e.getMessage() : e.getMessage();
   }
 
   private static String at(LogFrames.Frame f) {
     return " [segment " + f.segment() + " offset " + f.offset() + "]";
-  }
-
-  private static Report fail(
-      MerkleTree tree,
-      long checkpoints,
-      LogFrames.Scan scan,
-      String why,
-      java.util.List<String> notChecked) {
-    return new Report(
-        tree.size(),
-        checkpoints,
-        Optional.of(why),
-        scan.tornTail(),
-        java.util.List.copyOf(notChecked));
   }
 }

@@ -99,102 +99,16 @@ final class LogFrames {
   }
 
   /**
-   * Reads every segment. A frame that is cut short or fails its CRC at the very end of the last
-   * segment is a torn tail (a crash during an append); anywhere else it is corruption.
+   * Reads every segment (see {@link FrameStream} for torn tails and corruption). For logs that may
+   * be large, stream them instead.
    */
   static Scan scan(Path dir) throws IOException {
-    return scan(dir, null, VerificationPace.full(), false);
-  }
-
-  /**
-   * As {@link #scan(Path)}, reading only what lay before {@code end} (null: everything): later
-   * segments, and data of the last one beyond its length, are being written and are not read.
-   */
-  static Scan scan(Path dir, LogEnd end, VerificationPace pace, boolean hashRecords)
-      throws IOException {
-    java.security.MessageDigest digest = MerkleHashes.newSha256();
-    List<Frame> frames = new ArrayList<>();
-    List<Integer> numbers = segmentNumbers(dir);
-    if (end != null) {
-      numbers = numbers.stream().filter(n -> n <= end.segment()).toList();
-    }
-    List<Path> segments = paths(dir, numbers);
-    int lastPosition = Math.max(0, segments.size() - 1);
-    int last = numbers.isEmpty() ? 0 : numbers.get(lastPosition);
-    long validLength = 0;
-    String torn = null;
-    for (int position = 0; position < segments.size(); position++) {
-      int s = numbers.get(position);
-      byte[] data = Files.readAllBytes(segments.get(position));
-      if (end != null && s == end.segment() && data.length > end.length()) {
-        data = java.util.Arrays.copyOf(data, (int) end.length());
+    try (FrameStream stream = new FrameStream(dir, null, false)) {
+      List<Frame> frames = new ArrayList<>();
+      for (Frame f = stream.next(); f != null; f = stream.next()) {
+        frames.add(f);
       }
-      int pos = 0;
-      while (pos < data.length) {
-        String problem = null;
-        int length = -1;
-        if (data.length - pos < 9) {
-          problem = "incomplete frame header";
-        } else {
-          length = ByteBuffer.wrap(data, pos, 4).getInt();
-          if (length < 0 || length > MAX_PAYLOAD) {
-            problem = "frame length " + length + " out of range";
-          } else if (data.length - pos < 9 + length) {
-            problem = "frame cut short";
-          } else {
-            CRC32C crc = new CRC32C();
-            crc.update(data, pos + 4, 1 + length);
-            int stored = ByteBuffer.wrap(data, pos + 5 + length, 4).getInt();
-            if ((int) crc.getValue() != stored) {
-              problem = "frame checksum mismatch";
-            }
-          }
-        }
-        if (problem != null && s == last && zeros(data, pos)) {
-          // Padding of a direct write's last block (see SegmentFile): the end of the data.
-          return new Scan(frames, s, pos, null);
-        }
-        if (problem != null) {
-          String where = segments.get(position).getFileName() + " offset " + pos;
-          if (s == last && isTail(data, pos, length)) {
-            torn = problem + " at " + where;
-            validLength = pos;
-            return new Scan(frames, s, validLength, torn);
-          }
-          throw new AuditLogException(
-              AuditLogException.Kind.CORRUPT, "log is corrupt: " + problem + " at " + where);
-        }
-        byte type = data[pos + 4];
-        if (hashRecords && type == RECORD && !PruneRecord.mayBe(data, pos + 5, length)) {
-          digest.update((byte) 0x00);
-          digest.update(data, pos + 5, length);
-          frames.add(new Frame(type, null, s, pos, digest.digest()));
-        } else {
-          byte[] payload = new byte[length];
-          System.arraycopy(data, pos + 5, payload, 0, length);
-          frames.add(new Frame(type, payload, s, pos));
-        }
-        if (frames.size() % VerificationPace.SLICE_FRAMES == 0) {
-          pace.breathe();
-        }
-        pos += 9 + length;
-      }
-      validLength = data.length;
+      return new Scan(frames, stream.lastSegment(), stream.validLength(), stream.tornTail());
     }
-    return new Scan(frames, last, validLength, torn);
-  }
-
-  private static boolean zeros(byte[] data, int from) {
-    for (int i = from; i < data.length; i++) {
-      if (data[i] != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Whether a bad frame at {@code pos} could be the last, torn write: nothing valid follows. */
-  private static boolean isTail(byte[] data, int pos, int length) {
-    return length < 0 || pos + 9L + length >= data.length;
   }
 }

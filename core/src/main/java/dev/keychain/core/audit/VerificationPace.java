@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
  * grants) their share of a small machine. One per verification; not thread-safe.
  */
 public final class VerificationPace {
-  static final int SLICE_FRAMES = 2048;
+  static final int SLICE_FRAMES = 256;
   private final double share;
   private long sliceStart = System.nanoTime();
 

@@ -94,6 +94,43 @@ class AuditLogTest {
   }
 
   @Test
+  void recordsStraddlingTheScanWindowAndLargerThanItVerifyAndTheirDamageIsFound()
+      throws IOException {
+    // Segments are read through a bounded window (SegmentWindow): frames that cross its edge, and
+    // one larger than it, must be read whole, and a flipped byte beyond the first window found.
+    Random random = new Random(7);
+    List<byte[]> written = new ArrayList<>();
+    Checkpoint head;
+    try (AuditLogWriter w =
+        AuditLogWriter.open(dir, EvolvingKey.fromInitial(k0, 0), keyStore(), 64L << 20)) {
+      for (int i = 0; i < 40; i++) {
+        int size = i == 20 ? SegmentWindow.CAPACITY * 3 + 17 : 1 + random.nextInt(200_000);
+        byte[] r = new byte[size];
+        random.nextBytes(r);
+        written.add(r);
+        w.append(r);
+      }
+      head = w.checkpoint(1_000L);
+    }
+    assertTrue(Files.size(LogFrames.segment(dir, 0)) > 4L * SegmentWindow.CAPACITY);
+    List<LogFrames.Frame> frames = frames();
+    for (int i = 0; i < written.size(); i++) {
+      assertTrue(java.util.Arrays.equals(written.get(i), frames.get(i).payload()), "record " + i);
+    }
+    assertTrue(verify(Optional.of(head)).ok(), verify(Optional.of(head)).problem().orElse(""));
+
+    Path segment = LogFrames.segment(dir, 0);
+    byte[] data = Files.readAllBytes(segment);
+    long offset = frames.get(30).offset();
+    data[(int) offset + 100] ^= 0x40;
+    Files.write(segment, data);
+    String problem = verify(Optional.empty()).problem().orElseThrow();
+    assertTrue(
+        problem.contains("frame checksum mismatch at segment-000000.log offset " + offset),
+        problem);
+  }
+
+  @Test
   void multiThreadedVerificationReachesTheSameVerdicts() throws IOException {
     Checkpoint head = writeLog(1 << 20);
     AuditLogVerifier.Report parallel = AuditLogVerifier.verify(dir, k0, Optional.of(head), 4);
