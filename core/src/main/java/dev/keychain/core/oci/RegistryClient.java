@@ -63,21 +63,27 @@ public final class RegistryClient {
     HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
     tls.ifPresent(b::sslContext);
     this.http = b.build();
-    this.registries = Map.copyOf(registries);
+    // Keyed by canonical host, so that every spelling of a registry gets its settings.
+    Map<String, Registry> byHost = new java.util.HashMap<>();
+    registries.forEach(
+        (host, r) ->
+            byHost.put(host.equals(ANY_REGISTRY) ? host : RegistryHosts.canonical(host), r));
+    this.registries = Map.copyOf(byHost);
     this.timeout = timeout;
   }
 
   /** Settings for a registry host; the entry {@code "*"}, if any, applies to all others. */
   private Registry settings(String registry) {
-    Registry r = registries.get(registry);
+    Registry r = registries.get(RegistryHosts.canonical(registry));
     return r != null ? r : registries.getOrDefault(ANY_REGISTRY, Registry.https());
   }
 
   private URI uri(ImageReference image, String path) {
+    // Where the node connects to: the address as written, spelled one way.
     String host =
-        image.registry().equals(ImageReference.DEFAULT_REGISTRY)
+        RegistryHosts.canonical(image.registry()).equals(ImageReference.DEFAULT_REGISTRY)
             ? "registry-1.docker.io"
-            : image.registry();
+            : RegistryHosts.address(image.registry());
     return URI.create(
         (settings(image.registry()).insecureHttp() ? "http://" : "https://") + host + path);
   }
@@ -228,7 +234,7 @@ public final class RegistryClient {
   }
 
   private Optional<String> authorization(String registry) {
-    String token = bearerTokens.get(registry);
+    String token = bearerTokens.get(RegistryHosts.address(registry));
     return token == null ? Optional.empty() : Optional.of("Bearer " + token);
   }
 
@@ -282,7 +288,7 @@ public final class RegistryClient {
         throw new RegistryException(
             RegistryException.Reason.UNAUTHORIZED, image + ": token service returned no token");
       }
-      bearerTokens.put(image.registry(), token.asText());
+      bearerTokens.put(RegistryHosts.address(image.registry()), token.asText());
       return "Bearer " + token.asText();
     } catch (IOException e) {
       throw new RegistryException(

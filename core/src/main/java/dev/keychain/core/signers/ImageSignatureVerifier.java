@@ -112,17 +112,24 @@ public final class ImageSignatureVerifier {
 
   private static void notary(
       NotaryVerifier notary, Set<String> pins, ImageReference image, String digest, Evidence e) {
-    String gun = image.name();
-    NotaryTrust trust;
-    try {
-      trust = notary.verify(gun, pins);
-    } catch (TufException ex) {
-      if (ex.reason() == TufException.Reason.NOT_FOUND) {
-        e.notes.add("notary has no trust data for " + gun);
-      } else {
-        e.sourceFailed(
-            ex.reason() == TufException.Reason.UNAVAILABLE, "notary: " + ex.getMessage());
+    // The GUNs tried depend on the canonical name only, so that every spelling of the registry
+    // gets the same verdict; trust data under any of them is the same repository's.
+    List<String> guns = image.notaryGuns();
+    NotaryTrust trust = null;
+    for (String gun : guns) {
+      try {
+        trust = notary.verify(gun, pins);
+        break;
+      } catch (TufException ex) {
+        if (ex.reason() != TufException.Reason.NOT_FOUND) {
+          e.sourceFailed(
+              ex.reason() == TufException.Reason.UNAVAILABLE, "notary: " + ex.getMessage());
+          return;
+        }
       }
+    }
+    if (trust == null) {
+      e.notes.add("notary has no trust data for " + String.join(" or ", guns));
       return;
     }
     List<SignedTarget> candidates =

@@ -37,7 +37,9 @@ public final class NotaryServerSource implements MetadataSource {
   public byte[] fetch(String gun, String role, Optional<String> sha256Hex, long maxBytes)
       throws TufException {
     String file = role + sha256Hex.map(h -> "." + h).orElse("") + ".json";
-    URI uri = URI.create(server + "/v2/" + gun + "/_trust/tuf/" + file);
+    // A GUN of an IPv6 registry has brackets, which a URI path may not hold unescaped.
+    String path = gun.replace("[", "%5B").replace("]", "%5D");
+    URI uri = URI.create(server + "/v2/" + path + "/_trust/tuf/" + file);
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
     try {
       HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());

@@ -35,7 +35,9 @@ class ImageReferenceTest {
     String[][] cases = {
       {"", "empty"},
       {"app@sha256:xyz", "digest must be"},
-      {"Team/App", "invalid repository component 'Team'"},
+      {"Team/App", "invalid repository component 'App'"},
+      {"team/App", "invalid repository component 'App'"},
+      {"reg.io/" + "a".repeat(250), "longer than 255"},
       {"app:bad tag", "invalid tag"},
       {"reg.io//app", "invalid repository component ''"},
     };

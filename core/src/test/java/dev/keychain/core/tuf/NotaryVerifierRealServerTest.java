@@ -89,6 +89,18 @@ class NotaryVerifierRealServerTest {
   }
 
   @Test
+  void gunOfAnIpv6RegistryIsLookedUpAndNotFound() {
+    // Brackets of an IPv6 registry must be escaped in the URL, not fail the verification.
+    TufException e =
+        assertThrows(
+            TufException.class,
+            () ->
+                new NotaryVerifier(source(), Clock.systemUTC())
+                    .verify("[::1]:5000/team/app", Set.of(publisher.rootKeyId())));
+    assertEquals(TufException.Reason.NOT_FOUND, e.reason(), e.getMessage());
+  }
+
+  @Test
   void refusesExpiredTimestamp() {
     // notary-server signs timestamps valid for 14 days: a verifier 15 days ahead sees them expired.
     Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(15)), ZoneOffset.UTC);

@@ -95,7 +95,7 @@ public class ImageAdmission {
         }
         continue;
       }
-      for (CompiledWhitelist wl : whitelists.governing(namespace, ref.name())) {
+      for (CompiledWhitelist wl : whitelists.governing(namespace, ref.canonicalName())) {
         pending.add(new Pending(image, wl, pool.submit(() -> verify(wl, ref))));
       }
     }

@@ -244,6 +244,35 @@ class ImageAdmissionIT {
   }
 
   @Test
+  void everySpellingOfTheRegistryGetsTheSameVerdict() {
+    // The registry listens on 127.0.0.1; each spelling reaches it, and each must be governed by
+    // the whitelist (written with 127.0.0.1) and verified exactly as the canonical one.
+    String ns = namespace();
+    install(whitelist(ns, "edge", "Enforce", notary.url()));
+    assertTrue(registry.hostPort().startsWith("127.0.0.1:"), registry.hostPort());
+    int port = registry.port();
+    List<String> spellings =
+        List.of(
+            "localhost:" + port,
+            "LocalHost.:" + port,
+            "127.1:" + port,
+            "2130706433:0" + port,
+            "0x7F.0.0.1:" + port,
+            "[::ffff:127.0.0.1]:" + port,
+            "[0:0:0:0:0:FFFF:7F00:1]:" + port);
+    for (String host : spellings) {
+      String legitImage = legit.tagReference().replace(registry.hostPort(), host);
+      assertNotNull(client.resource(pod(ns, legitImage)).create(), legitImage);
+      String unsignedImage = unsigned.tagReference().replace(registry.hostPort(), host);
+      String message = denial(ns, unsignedImage);
+      assertTrue(message.contains("no signature by a whitelisted key"), host + ": " + message);
+      String maliciousImage = malicious.tagReference().replace(registry.hostPort(), host);
+      message = denial(ns, maliciousImage);
+      assertTrue(message.contains(malloryId + " is not permitted key ID"), host + ": " + message);
+    }
+  }
+
+  @Test
   void deniesUnsignedImageAndTagMovedToUnsignedContent() {
     String ns = namespace();
     install(whitelist(ns, "edge", "Enforce", notary.url()));

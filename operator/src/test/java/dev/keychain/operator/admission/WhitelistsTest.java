@@ -29,6 +29,11 @@ class WhitelistsTest {
       new Whitelists(cache, new OperatorMetrics(), Duration.ofSeconds(3));
 
   private static SignerWhitelist whitelist(long generation) {
+    return whitelist(generation, "registry.local/edge/*");
+  }
+
+  /** A cosign whitelist ns/edge of one signer, governing {@code pattern}. */
+  static SignerWhitelist whitelist(long generation, String pattern) {
     SignerWhitelist wl = new SignerWhitelist();
     wl.getMetadata().setName("edge");
     wl.getMetadata().setNamespace("ns");
@@ -39,7 +44,7 @@ class WhitelistsTest {
     alice.setName("alice");
     alice.setKeyId("a".repeat(64));
     SignerWhitelistSpec spec = new SignerWhitelistSpec();
-    spec.setImages(List.of("registry.local/edge/*"));
+    spec.setImages(List.of(pattern));
     spec.setSigners(List.of(alice));
     TrustSpec trust = new TrustSpec();
     CosignTrustSpec cosign = new CosignTrustSpec();
