@@ -5,8 +5,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * A POST endpoint taking a JSON body and answering with a {@link Reply}, run on a worker thread
- * (handlers call the API server and registries). Bodies over the limit are refused with 413 before
- * the handler sees them.
+ * (handlers call the API server and registries). A body that is not declared as JSON is refused
+ * with 415 and bodies over the limit with 413, before the handler sees them.
  */
 @FunctionalInterface
 public interface JsonEndpoint {
@@ -33,6 +33,7 @@ public interface JsonEndpoint {
   static void post(Router router, String path, JsonEndpoint endpoint) {
     router
         .post(path)
+        .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT))
         .blockingHandler(
             ctx -> {

@@ -69,6 +69,50 @@ public class WebhookServer {
     injector.watch(certificates::caBundlePem);
     Router router = Router.router(vertx);
     routes.forEach(r -> r.register(router));
+    // A client that goes away mid-request fails its route: nothing to answer, nothing to log
+    // above debug (Vert.x would log "Unhandled exception in router" as an error).
+    router
+        .route()
+        .last()
+        .failureHandler(
+            ctx -> {
+              if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException
+                  || ctx.response().closed()) {
+                LOG.debugf(
+                    "client went away during %s %s", ctx.request().method(), ctx.request().path());
+                return;
+              }
+              ctx.next();
+            });
+    // Every answer says what was wrong, in plain text, instead of the router's HTML pages.
+    router.errorHandler(404, ctx -> plain(ctx, 404, "no endpoint " + ctx.request().path()));
+    router.errorHandler(
+        405,
+        ctx ->
+            plain(
+                ctx,
+                405,
+                ctx.request().path() + " takes POST, not " + ctx.request().method().name()));
+    router.errorHandler(
+        415,
+        ctx -> {
+          String type = ctx.request().getHeader("content-type");
+          plain(
+              ctx,
+              415,
+              ctx.request().path()
+                  + " takes content type application/json, not "
+                  + (type == null ? "none" : "'" + type + "'"));
+        });
+    router.errorHandler(
+        413, ctx -> plain(ctx, 413, "request body exceeds " + JsonEndpoint.BODY_LIMIT + " bytes"));
+    router.errorHandler(400, ctx -> plain(ctx, 400, "bad request" + reason(ctx.failure())));
+    router.errorHandler(
+        500,
+        ctx -> {
+          LOG.errorf(ctx.failure(), "%s %s failed", ctx.request().method(), ctx.request().path());
+          plain(ctx, 500, "internal error");
+        });
     server =
         vertx.createHttpServer(
             new HttpServerOptions()
@@ -80,6 +124,9 @@ public class WebhookServer {
                 .setIdleTimeoutUnit(TimeUnit.SECONDS));
     server
         .requestHandler(router)
+        // Failed TLS handshakes, plain HTTP on this port, resets and torn requests are the
+        // clients' doing: debug, not an unhandled-exception error in the operator's log.
+        .exceptionHandler(x -> LOG.debugf("webhook connection failed: %s", x.toString()))
         .listen()
         .toCompletionStage()
         .toCompletableFuture()
@@ -103,6 +150,20 @@ public class WebhookServer {
       // The current certificate stays in use; the next check tries again.
       LOG.warnf("webhook certificate check failed: %s", e.getMessage());
     }
+  }
+
+  private static void plain(io.vertx.ext.web.RoutingContext ctx, int status, String message) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("content-type", "text/plain; charset=utf-8")
+        .end(message);
+  }
+
+  private static String reason(Throwable failure) {
+    return failure == null || failure.getMessage() == null ? "" : ": " + failure.getMessage();
   }
 
   public int port() {
