@@ -97,7 +97,10 @@ public final class RegistryClient {
   public Manifest fetchManifest(ImageReference image) throws RegistryException {
     Response r =
         send(
-            image, "/v2/" + image.repository() + "/manifests/" + image.manifestReference(), ACCEPT);
+            image,
+            "/v2/" + image.repository() + "/manifests/" + image.manifestReference(),
+            ACCEPT,
+            MAX_MANIFEST_BYTES);
     expectOk(image, r, "manifest " + image.manifestReference());
     byte[] body = r.body();
     if (body.length > MAX_MANIFEST_BYTES) {
@@ -135,7 +138,7 @@ public final class RegistryClient {
   /** A blob of the image's repository, checked against its digest. */
   public byte[] fetchBlob(ImageReference image, String digest, long maxBytes)
       throws RegistryException {
-    Response r = send(image, "/v2/" + image.repository() + "/blobs/" + digest, "*/*");
+    Response r = send(image, "/v2/" + image.repository() + "/blobs/" + digest, "*/*", maxBytes);
     expectOk(image, r, "blob " + digest);
     if (r.body().length > maxBytes) {
       throw new RegistryException(
@@ -152,8 +155,10 @@ public final class RegistryClient {
   }
 
   /** Sends a GET, answering one authentication challenge if the registry poses it. */
-  private Response send(ImageReference image, String path, String accept) throws RegistryException {
-    return send(image, uri(image, path), "GET", accept, null, null);
+  /** A GET of which at most {@code limit} bytes (and one more, to tell) are read. */
+  private Response send(ImageReference image, String path, String accept, long limit)
+      throws RegistryException {
+    return send(image, uri(image, path), "GET", accept, null, null, limit);
   }
 
   private Response send(
@@ -162,15 +167,22 @@ public final class RegistryClient {
       String method,
       String accept,
       String contentType,
-      byte[] body)
+      byte[] body,
+      long limit)
       throws RegistryException {
     Response r =
-        exchange(target, method, accept, contentType, body, authorization(image.registry()));
+        exchange(target, method, accept, contentType, body, authorization(image.registry()), limit);
     if (r.statusCode() == 401) {
       String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
       r =
           exchange(
-              target, method, accept, contentType, body, Optional.of(answer(image, challenge)));
+              target,
+              method,
+              accept,
+              contentType,
+              body,
+              Optional.of(answer(image, challenge)),
+              limit);
     }
     return r;
   }
@@ -185,7 +197,8 @@ public final class RegistryClient {
             "POST",
             "*/*",
             null,
-            new byte[0]);
+            new byte[0],
+            MAX_MANIFEST_BYTES);
     if (start.statusCode() != 202) {
       expectOk(image, start, "blob upload");
       throw new RegistryException(
@@ -203,7 +216,8 @@ public final class RegistryClient {
                         image + ": blob upload without Location"));
     URI upload = uri(image, "/").resolve(location);
     URI put = URI.create(upload + (upload.getQuery() == null ? "?" : "&") + "digest=" + digest);
-    Response done = send(image, put, "PUT", "*/*", "application/octet-stream", blob);
+    Response done =
+        send(image, put, "PUT", "*/*", "application/octet-stream", blob, MAX_MANIFEST_BYTES);
     if (done.statusCode() != 201) {
       expectOk(image, done, "blob " + digest);
       throw new RegistryException(
@@ -223,7 +237,8 @@ public final class RegistryClient {
             "PUT",
             "*/*",
             mediaType,
-            manifest);
+            manifest,
+            MAX_MANIFEST_BYTES);
     if (r.statusCode() != 201) {
       expectOk(image, r, "manifest " + tag);
       throw new RegistryException(
@@ -305,7 +320,7 @@ public final class RegistryClient {
 
   private Response get(URI uri, String accept, Optional<String> authorization)
       throws RegistryException {
-    return exchange(uri, "GET", accept, null, null, authorization);
+    return exchange(uri, "GET", accept, null, null, authorization, MAX_MANIFEST_BYTES);
   }
 
   private Response exchange(
@@ -314,7 +329,8 @@ public final class RegistryClient {
       String accept,
       String contentType,
       byte[] body,
-      Optional<String> authorization)
+      Optional<String> authorization,
+      long limit)
       throws RegistryException {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(uri)
@@ -332,7 +348,8 @@ public final class RegistryClient {
     try {
       HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = r.body()) {
-        byte[] content = in.readNBytes((int) MAX_MANIFEST_BYTES * 16 + 1);
+        // Never more than the caller's limit and one byte: a 100 MB "signature" costs no heap.
+        byte[] content = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
         return new Response(r.statusCode(), r.headers(), content);
       }
     } catch (IOException e) {

@@ -129,6 +129,56 @@ class RegistryClientTest {
   }
 
   @Test
+  void aHundredMegabyteBlobIsRefusedAfterReadingNoMoreThanTheLimit() throws Exception {
+    // A registry serving a 100 MB "signature": the client reads the caller's limit and one byte,
+    // then hangs up; what the server managed to send is bounded by the sockets' buffers.
+    long size = 100L * 1024 * 1024;
+    java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    HttpServer huge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    huge.createContext(
+        "/",
+        exchange -> {
+          byte[] chunk = new byte[64 * 1024];
+          try {
+            exchange.sendResponseHeaders(200, size);
+            for (long n = 0; n < size; n += chunk.length) {
+              exchange.getResponseBody().write(chunk);
+              sent.addAndGet(chunk.length);
+            }
+          } catch (IOException e) {
+            // the client hung up
+          } finally {
+            exchange.close();
+            done.countDown();
+          }
+        });
+    huge.start();
+    try {
+      String host = "127.0.0.1:" + huge.getAddress().getPort();
+      RegistryClient client =
+          new RegistryClient(
+              Optional.empty(),
+              Map.of(host, new RegistryClient.Registry(true, Optional.empty())),
+              Duration.ofSeconds(20));
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () ->
+                  client.fetchBlob(
+                      ImageReference.parse(host + "/app:v1"),
+                      "sha256:" + "cd".repeat(32),
+                      64 * 1024));
+      assertEquals(RegistryException.Reason.TOO_LARGE, e.reason(), e.getMessage());
+      assertTrue(e.getMessage().contains("exceeds 65536 bytes"), e.getMessage());
+      assertTrue(done.await(20, java.util.concurrent.TimeUnit.SECONDS), "server still sending");
+      assertTrue(sent.get() < size / 5, "the client read on: " + sent.get() + " bytes sent");
+    } finally {
+      huge.stop(0);
+    }
+  }
+
+  @Test
   void answersABearerChallengeWithATokenFromTheRealm() throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     int port = server.getAddress().getPort();
