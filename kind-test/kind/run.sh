@@ -47,7 +47,8 @@ say "installing the chart"
 helm upgrade --install keychain helm/keychain-operator -n keychain-system --create-namespace \
   --set image.repository=keychain-operator --set image.tag="$TAG" --set image.pullPolicy=Never \
   --set agent.image.repository=keychain-agent --set agent.image.tag="$TAG" \
-  --set agent.image.pullPolicy=Never --wait --timeout 5m
+  --set agent.image.pullPolicy=Never --wait --timeout 5m \
+  --set webhooks.ungovernedImages=warn # the scenario apps are built here, under no whitelist
 kubectl -n keychain-system rollout status deployment/keychain-operator --timeout=180s
 
 # The signer scenario's images: a registry on the kind network (kind-registry:5000 for the

@@ -31,11 +31,15 @@ say "building keychain-operator (./mvnw install -DskipTests)"
 kubectl_bin="$(command -v kubectl || true)"
 embedded=false
 with_node=""
+# Images no SignerWhitelist governs: denied (the operator's default) on a configured cluster; on
+# the embedded demo admitted with a warning, since its example apps are built here, unsigned.
+ungoverned="${KEYCHAIN_UNGOVERNED_IMAGES:-deny}"
 if [ -n "$kubectl_bin" ] && cluster_reachable "$kubectl_bin"; then
   say "using the configured cluster: $("$kubectl_bin" config current-context 2>/dev/null || echo "$KUBECONFIG")"
 else
   say "no reachable cluster configured; starting the embedded local control plane"
   embedded=true
+  ungoverned="${KEYCHAIN_UNGOVERNED_IMAGES:-warn}"
   if node_reason="$(bash kind-test/local/node.sh check)"; then
     with_node=true
     say "this machine can run a node: kubelet, kube-proxy, containerd and cluster DNS join the plane"
@@ -82,7 +86,8 @@ if [ -n "$with_node" ]; then
   "$helm_bin" install keychain helm/keychain-operator -n keychain-system --create-namespace \
     --set image.repository=keychain.local/keychain-operator --set image.tag="$TAG" --set image.pullPolicy=Never \
     --set agent.image.repository=keychain.local/keychain-agent --set agent.image.tag="$TAG" \
-    --set agent.image.pullPolicy=Never --wait --timeout 5m >/dev/null
+    --set agent.image.pullPolicy=Never --wait --timeout 5m \
+    --set webhooks.ungovernedImages="$ungoverned" >/dev/null
   "$kubectl_bin" -n keychain-system get pods -o wide
 
   say "publishing signed images: registry and notary on the node's address, seed 002's signers"
@@ -165,6 +170,7 @@ KEYCHAIN_WEBHOOK_PORT="$WEBHOOK_PORT" \
 KEYCHAIN_WEBHOOK_EXTRA_SANS="${KEYCHAIN_WEBHOOK_EXTRA_SANS:-127.0.0.1}" \
 KEYCHAIN_AGENT_OPERATOR_URL="${KEYCHAIN_AGENT_OPERATOR_URL:-https://127.0.0.1:$WEBHOOK_PORT}" \
 KEYCHAIN_AUDIT_DATA_DIR="${KEYCHAIN_AUDIT_DATA_DIR:-$STATE/audit}" \
+KEYCHAIN_ADMISSION_UNGOVERNED_IMAGES="$ungoverned" \
   java ${JAVA_OPTS:-} -jar operator/target/quarkus-app/quarkus-run.jar > "$STATE/operator.log" 2>&1 &
 pids+=($!)
 operator_pid=$!

@@ -103,7 +103,10 @@ public final class LocalScenarioRun {
                     "keychain.audit.forward.token-file",
                     replicaToken.toString(),
                     "keychain.agent.operator-url",
-                    "https://127.0.0.1:" + servingPort),
+                    "https://127.0.0.1:" + servingPort,
+                    // the suite's example apps are unsigned and under no whitelist
+                    "keychain.admission.ungoverned-images",
+                    "warn"),
                 replicaDir));
         if (i == 0 && replicas > 1) {
           awaitLeader(admin, timeout);

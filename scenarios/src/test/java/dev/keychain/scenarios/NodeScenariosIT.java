@@ -110,7 +110,14 @@ class NodeScenariosIT {
   void chartInstallsTwoReplicasThatElectOneLeaderAndServeTheWebhooks() {
     install =
         NodeInstall.install(
-            plane, Map.of("agent.keyLifetime", "PT" + KEY_LIFETIME.toSeconds() + "S"));
+            plane,
+            // The suite's example apps are built here, unsigned and under no whitelist: admitted
+            // with a warning (deny, the default, is tested in ImageAdmissionIT).
+            Map.of(
+                "agent.keyLifetime",
+                "PT" + KEY_LIFETIME.toSeconds() + "S",
+                "webhooks.ungovernedImages",
+                "warn"));
     List<Pod> pods = install.operatorPods();
     assertEquals(2, pods.size(), "replicas: " + pods);
     assertTrue(pods.stream().allMatch(NodeInstall::ready), "not all replicas Ready");

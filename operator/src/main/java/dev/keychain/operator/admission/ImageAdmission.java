@@ -25,9 +25,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Decides whether a set of images may run in a namespace: each image governed by a whitelist there
- * must resolve to a digest signed as its policy requires. Verifications run in parallel within one
- * deadline; a timeout, an unreachable registry or notary, or an unusable whitelist denies (fail
- * closed) unless the whitelist is in Audit mode.
+ * must resolve to a digest signed as its policy requires; an image no whitelist governs is denied
+ * (or, with {@code keychain.admission.ungoverned-images=warn}, admitted with a warning), except the
+ * operator's own agent image. Verifications run in parallel within one deadline; a timeout, an
+ * unreachable registry or notary, or an unusable whitelist denies (fail closed) unless the
+ * whitelist is in Audit mode.
  */
 @Singleton
 public class ImageAdmission {
@@ -38,7 +40,7 @@ public class ImageAdmission {
   public record Decision(
       boolean allowed, List<String> denials, List<String> warnings, List<ImageDecision> images) {
     public boolean governed() {
-      return !images.isEmpty() || !denials.isEmpty();
+      return !images.isEmpty() || !denials.isEmpty() || !warnings.isEmpty();
     }
   }
 
@@ -47,6 +49,8 @@ public class ImageAdmission {
   private final VerdictCache cache;
   private final OperatorMetrics metrics;
   private final Duration timeout;
+  private final boolean denyUngoverned;
+  private final Optional<ImageReference> agentImage;
   private final ExecutorService pool;
 
   public ImageAdmission(
@@ -55,9 +59,23 @@ public class ImageAdmission {
       VerdictCache cache,
       OperatorMetrics metrics,
       @ConfigProperty(name = "keychain.admission.timeout", defaultValue = "8s") Duration timeout,
-      @ConfigProperty(name = "keychain.admission.verify-threads", defaultValue = "16")
-          int threads) {
+      @ConfigProperty(name = "keychain.admission.verify-threads", defaultValue = "16") int threads,
+      @ConfigProperty(name = "keychain.admission.ungoverned-images", defaultValue = "deny")
+          String ungoverned,
+      @ConfigProperty(name = "keychain.agent.image") Optional<String> agentImage) {
     this.whitelists = whitelists;
+    this.denyUngoverned =
+        switch (ungoverned) {
+          case "deny" -> true;
+          case "warn" -> false;
+          default ->
+              throw new IllegalArgumentException(
+                  "keychain.admission.ungoverned-images must be deny or warn, not '"
+                      + ungoverned
+                      + "'");
+        };
+    // The operator's own agent, which its injection webhook adds: trusted by configuration.
+    this.agentImage = agentImage.map(ImageReference::parse);
     this.lastDenials = lastDenials;
     this.cache = cache;
     this.metrics = metrics;
@@ -90,12 +108,19 @@ public class ImageAdmission {
       try {
         ref = ImageReference.parse(image);
       } catch (IllegalArgumentException e) {
-        if (whitelists.anyIn(namespace)) {
-          denials.add(e.getMessage() + " (signer whitelists govern this namespace)");
+        if (denyUngoverned || whitelists.anyIn(namespace)) {
+          denials.add(e.getMessage() + " (no policy can govern it)");
+          metrics.admissionImages.labelValues("denied", "invalid_reference").inc();
+        } else {
+          warnings.add(e.getMessage() + " (admitted: no policy governs it)");
         }
         continue;
       }
-      for (CompiledWhitelist wl : whitelists.governing(namespace, ref.canonicalName())) {
+      List<CompiledWhitelist> governing = whitelists.governing(namespace, ref.canonicalName());
+      if (governing.isEmpty() && !isAgent(ref)) {
+        ungoverned(namespace, image, denials, warnings);
+      }
+      for (CompiledWhitelist wl : governing) {
         pending.add(new Pending(image, wl, pool.submit(() -> verify(wl, ref))));
       }
     }
@@ -158,6 +183,29 @@ public class ImageAdmission {
       }
     }
     return new Decision(denials.isEmpty(), denials, warnings, decisions);
+  }
+
+  /** The operator's own agent image, by canonical name and tag or digest. */
+  private boolean isAgent(ImageReference ref) {
+    return agentImage
+        .filter(
+            a ->
+                a.canonicalName().equals(ref.canonicalName())
+                    && a.manifestReference().equals(ref.manifestReference()))
+        .isPresent();
+  }
+
+  private void ungoverned(
+      String namespace, String image, List<String> denials, List<String> warnings) {
+    String what =
+        "image " + image + ": no SignerWhitelist in namespace " + namespace + " governs it";
+    if (denyUngoverned) {
+      denials.add(what + "; images no policy governs are denied (ungoverned-images: deny)");
+      metrics.admissionImages.labelValues("denied", "ungoverned").inc();
+    } else {
+      warnings.add(what + "; admitted unverified (ungoverned-images: warn)");
+      metrics.admissionImages.labelValues("allowed", "ungoverned").inc();
+    }
   }
 
   private Verdict verify(CompiledWhitelist wl, ImageReference ref) {

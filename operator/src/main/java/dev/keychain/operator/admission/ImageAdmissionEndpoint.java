@@ -110,7 +110,11 @@ public class ImageAdmissionEndpoint implements WebhookRoutes {
             .distinct()
             .collect(Collectors.joining(", ")));
     String reason =
-        d.allowed() ? (d.warnings().isEmpty() ? "Signed" : "AuditModeViolation") : "NotSigned";
+        !d.allowed()
+            ? (d.images().isEmpty() ? "NotGoverned" : "NotSigned")
+            : d.warnings().isEmpty()
+                ? "Signed"
+                : d.images().isEmpty() ? "AdmittedUngoverned" : "AuditModeViolation";
     String message =
         d.allowed()
             ? (d.warnings().isEmpty()

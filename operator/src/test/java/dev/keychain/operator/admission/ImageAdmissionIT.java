@@ -273,6 +273,27 @@ class ImageAdmissionIT {
   }
 
   @Test
+  void deniesImagesNoWhitelistGovernsButNotTheOperatorsAgent() {
+    String ns = namespace();
+    // No whitelist in the namespace at all: every image is ungoverned.
+    String message = denial(ns, legit.tagReference());
+    assertTrue(
+        message.contains(
+            "image "
+                + legit.tagReference()
+                + ": no SignerWhitelist in namespace "
+                + ns
+                + " governs it; images no policy governs are denied"),
+        message);
+    install(whitelist(ns, "edge", "Enforce", notary.url()));
+    assertNotNull(client.resource(pod(ns, legit.tagReference())).create());
+    String outside = registry.hostPort() + "/elsewhere/app:v1";
+    assertTrue(denial(ns, outside).contains("image " + outside + ": no SignerWhitelist"));
+    // The agent image the operator injects (keychain.agent.image of the test profile).
+    assertNotNull(client.resource(pod(ns, "keychain-agent:test")).create());
+  }
+
+  @Test
   void deniesUnsignedImageAndTagMovedToUnsignedContent() {
     String ns = namespace();
     install(whitelist(ns, "edge", "Enforce", notary.url()));

@@ -101,23 +101,32 @@ class WebhookCertificatesIT {
     servingCertificate().verify(promoted.getPublicKey());
 
     // The API server still reaches the webhook (failurePolicy Fail: a certificate it did not
-    // trust would refuse the pod); no whitelist governs this namespace, so the pod is admitted.
-    client
-        .pods()
-        .inNamespace(ns)
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName("after-rollover")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("app")
-                .withImage("registry.example/app:1")
-                .endContainer()
-                .endSpec()
-                .build())
-        .create();
+    // trust would refuse the pod with "failed calling webhook"); no whitelist governs this
+    // namespace, so the webhook itself denies the pod, saying so.
+    io.fabric8.kubernetes.client.KubernetesClientException denied =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.fabric8.kubernetes.client.KubernetesClientException.class,
+            () ->
+                client
+                    .pods()
+                    .inNamespace(ns)
+                    .resource(
+                        new PodBuilder()
+                            .withNewMetadata()
+                            .withName("after-rollover")
+                            .endMetadata()
+                            .withNewSpec()
+                            .addNewContainer()
+                            .withName("app")
+                            .withImage("registry.example/app:1")
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create());
+    assertEquals(403, denied.getCode(), denied.getMessage());
+    assertTrue(
+        denied.getMessage().contains("no SignerWhitelist in namespace " + ns + " governs it"),
+        denied.getMessage());
   }
 
   private Secret caSecret() {
