@@ -29,11 +29,23 @@ record AgentConfig(
     if (!"https".equals(uri.getScheme())) {
       throw new IllegalArgumentException("KEYCHAIN_OPERATOR_URL must be https, not " + url);
     }
+    if (uri.getHost() == null) {
+      // java.net.URI leaves the host empty when the authority is not a valid server name and port
+      // (a trailing hyphen, a port with a dot): the agent would only fail later, obscurely.
+      throw new IllegalArgumentException(
+          "KEYCHAIN_OPERATOR_URL has no valid host name and port: " + url);
+    }
     String bundle = env.get("KEYCHAIN_CA_BUNDLE");
     if (bundle == null || bundle.isBlank()) {
-      String file = required(env, "KEYCHAIN_CA_FILE");
+      String caFile = env.get("KEYCHAIN_CA_FILE");
+      if (caFile == null || caFile.isBlank()) {
+        throw new IllegalArgumentException(
+            "neither KEYCHAIN_CA_BUNDLE nor KEYCHAIN_CA_FILE is set: one must hold the operator's"
+                + " CA");
+      }
+      Path file = path(env, "KEYCHAIN_CA_FILE");
       try {
-        bundle = Files.readString(Path.of(file));
+        bundle = Files.readString(file);
       } catch (IOException e) {
         throw new IllegalArgumentException(
             "cannot read KEYCHAIN_CA_FILE " + file + ": " + e.getMessage());
@@ -42,12 +54,21 @@ record AgentConfig(
     return new AgentConfig(
         uri,
         bundle,
-        Path.of(required(env, "KEYCHAIN_TOKEN_FILE")),
-        Path.of(required(env, "KEYCHAIN_KEY_DIR")),
+        path(env, "KEYCHAIN_TOKEN_FILE"),
+        path(env, "KEYCHAIN_KEY_DIR"),
         env.getOrDefault("KEYCHAIN_INSTANCE", "?"),
         integer(env, "KEYCHAIN_WATCH_SECONDS", 30, 1, 60),
         Duration.ofSeconds(integer(env, "KEYCHAIN_CLOCK_SKEW_SECONDS", 30, 1, 600)),
         Duration.ofSeconds(integer(env, "KEYCHAIN_MAX_BACKOFF_SECONDS", 30, 1, 600)));
+  }
+
+  private static Path path(Map<String, String> env, String name) {
+    String value = required(env, name);
+    try {
+      return Path.of(value);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new IllegalArgumentException(name + " is not a path: " + e.getReason());
+    }
   }
 
   private static String required(Map<String, String> env, String name) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,21 @@ class AgentConfigTest {
     assertEquals(
         "KEYCHAIN_OPERATOR_URL must be https, not http://op",
         assertThrows(IllegalArgumentException.class, () -> AgentConfig.fromEnvironment(plain))
+            .getMessage());
+    // Found by AgentConfigFuzzTest: java.net.URI reads these with no host at all.
+    for (String url : List.of("https://op.ns.svc:8443.", "https://op-", "https://op_x.svc")) {
+      Map<String, String> hostless = env();
+      hostless.put("KEYCHAIN_OPERATOR_URL", url);
+      assertEquals(
+          "KEYCHAIN_OPERATOR_URL has no valid host name and port: " + url,
+          assertThrows(IllegalArgumentException.class, () -> AgentConfig.fromEnvironment(hostless))
+              .getMessage());
+    }
+    Map<String, String> nul = env();
+    nul.put("KEYCHAIN_KEY_DIR", "/k\u0000");
+    assertEquals(
+        "KEYCHAIN_KEY_DIR is not a path: Nul character not allowed",
+        assertThrows(IllegalArgumentException.class, () -> AgentConfig.fromEnvironment(nul))
             .getMessage());
     Map<String, String> missing = env();
     missing.remove("KEYCHAIN_TOKEN_FILE");
