@@ -115,7 +115,7 @@ if [ -n "$with_node" ]; then
   "$kubectl_bin" label namespace keychain-demo keychain.dev/injection=enabled keychain.dev/image-admission=enabled --overwrite >/dev/null
   "$kubectl_bin" -n keychain-demo wait --for=condition=Ready --timeout=90s keychain/tenant-a secureinstance/web signerwhitelist/demo-signers >/dev/null \
     || say "examples not Ready yet; see kubectl -n keychain-system logs deploy/keychain-operator"
-  "$kubectl_bin" -n keychain-demo get keychains,secureinstances,signerwhitelists -o wide
+  "$kubectl_bin" -n keychain-demo get keychains,secureinstances,signerwhitelists,clustersignerwhitelists -o wide
 
   say "creating pod web-0 (label app=web, selected by SecureInstance web): injected, its agent enrols, it runs"
   "$kubectl_bin" -n keychain-demo run web-0 --image=keychain.local/app:1 --image-pull-policy=Never \
@@ -185,7 +185,7 @@ if [ "$embedded" = true ] || [ "${KEYCHAIN_APPLY_EXAMPLES:-}" = 1 ]; then
   "$kubectl_bin" apply -f examples/ >/dev/null
   "$kubectl_bin" -n keychain-demo wait --for=condition=Ready --timeout=60s keychain/tenant-a secureinstance/web >/dev/null \
     || say "examples not Ready yet; see $STATE/operator.log"
-  "$kubectl_bin" -n keychain-demo get keychains,secureinstances,signerwhitelists -o wide
+  "$kubectl_bin" -n keychain-demo get keychains,secureinstances,signerwhitelists,clustersignerwhitelists -o wide
 fi
 
 if [ "$embedded" = true ]; then

@@ -35,7 +35,12 @@ public final class KeychainObjects {
     if (r == null || r.getAdditionalProperties().get("status") == null) {
       return Optional.empty();
     }
-    return Optional.of(JSON.valueToTree(r.getAdditionalProperties().get("status")));
+    return Optional.of(json(r.getAdditionalProperties().get("status")));
+  }
+
+  /** A generic resource's field as JSON. */
+  public static JsonNode json(Object field) {
+    return JSON.valueToTree(field);
   }
 
   /** The entry of {@code pod} in a SecureInstance's {@code status.agents}. */

@@ -88,6 +88,7 @@ public final class ScenarioSuite {
             new Scenario("pausedRestrictsTheKey", this::pausedRestrictsTheKey),
             new Scenario("runningRestoresTheKey", this::runningRestoresTheKey),
             new Scenario("unsignedImageIsDeniedSignedAdmitted", this::signerWhitelistDecides),
+            new Scenario("clusterWhitelistGovernsSelectedNamespace", this::clusterWhitelist),
             new Scenario("requestedRotationRotatesGroupKeys", this::requestedRotation),
             new Scenario("deletedRevokesTheKey", this::deletedRevokesTheKey),
             new Scenario("auditLogVerifies", this::auditLogVerifies),
@@ -253,19 +254,9 @@ public final class ScenarioSuite {
             .withName("scenario")
             .withNamespace(ns)
             .build());
-    whitelist.setAdditionalProperty(
-        "spec",
-        Map.of(
-            "images", List.of(images.repositoryPattern()),
-            "signers",
-                List.of(
-                    Map.of(
-                        "name", "signer",
-                        "keyId", images.signerKeyId(),
-                        "publicKey", images.signerPublicKeyPem())),
-            "trust", Map.of("cosign", Map.of("enabled", true)),
-            "registry", Map.of("insecureHttp", images.insecureHttp()),
-            "mode", "Enforce"));
+    Map<String, Object> spec = new java.util.HashMap<>(cosignWhitelistSpec(images));
+    spec.put("mode", "Enforce");
+    whitelist.setAdditionalProperty("spec", spec);
     client.resource(whitelist).create();
     awaitReady("SignerWhitelist", "scenario");
     String denial =
@@ -291,6 +282,80 @@ public final class ScenarioSuite {
     } catch (KubernetesClientException e) {
       throw new ScenarioFailure("the signed image was refused: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A ClusterSignerWhitelist selecting this namespace by name governs its images beside the
+   * namespace's own whitelist: its denial is named, its status becomes Ready. Pods are created as a
+   * dry run (admission runs, nothing is scheduled).
+   */
+  private void clusterWhitelist() {
+    SignedImages images = settings.images();
+    String name = "scenario-" + ns;
+    GenericKubernetesResource whitelist = new GenericKubernetesResource();
+    whitelist.setApiVersion(API);
+    whitelist.setKind("ClusterSignerWhitelist");
+    whitelist.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
+    Map<String, Object> spec = new java.util.HashMap<>(cosignWhitelistSpec(images));
+    spec.put("namespaceSelector", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", ns)));
+    whitelist.setAdditionalProperty("spec", spec);
+    var clusterWhitelists = client.genericKubernetesResources(API, "ClusterSignerWhitelist");
+    clusterWhitelists.resource(whitelist).create();
+    try {
+      awaitValue(
+          "ClusterSignerWhitelist " + name + " to be Ready",
+          () ->
+              Optional.ofNullable(clusterWhitelists.withName(name).get())
+                  .map(r -> r.getAdditionalProperties().get("status"))
+                  .map(KeychainObjects::json)
+                  .filter(st -> KeychainObjects.conditionTrue(st, "Ready")));
+      String denial =
+          awaitValue(
+              "the unsigned image to be denied by the cluster whitelist",
+              () -> {
+                try {
+                  client
+                      .resource(imagePod("cluster-unsigned", images.unsignedImage()))
+                      .dryRun()
+                      .create();
+                  throw new ScenarioFailure("the unsigned image was admitted");
+                } catch (KubernetesClientException e) {
+                  if (e.getCode() != 403) {
+                    throw new ScenarioFailure("unexpected refusal: " + e.getMessage(), e);
+                  }
+                  String message = e.getStatus().getMessage();
+                  // Until the webhook has seen it, only the namespace's whitelist denies.
+                  return message.contains("ClusterSignerWhitelist " + name)
+                      ? Optional.of(message)
+                      : Optional.empty();
+                }
+              });
+      check(
+          denial.contains("SignerWhitelist " + ns + "/scenario"),
+          "the namespace's whitelist did not also judge: " + denial);
+      try {
+        client.resource(imagePod("cluster-signed", images.signedImage())).dryRun().create();
+      } catch (KubernetesClientException e) {
+        throw new ScenarioFailure("the signed image was refused: " + e.getMessage(), e);
+      }
+    } finally {
+      clusterWhitelists.withName(name).delete();
+    }
+  }
+
+  /** A whitelist spec: the suite's images, signed with cosign by its one signer. */
+  private static Map<String, Object> cosignWhitelistSpec(SignedImages images) {
+    return Map.of(
+        "images", List.of(images.repositoryPattern()),
+        "signers",
+            List.of(
+                Map.of(
+                    "name", "signer",
+                    "keyId", images.signerKeyId(),
+                    "publicKey", images.signerPublicKeyPem())),
+        "trust", Map.of("cosign", Map.of("enabled", true)),
+        "registry", Map.of("insecureHttp", images.insecureHttp()));
   }
 
   private void requestedRotation() {

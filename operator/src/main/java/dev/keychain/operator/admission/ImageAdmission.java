@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -25,11 +26,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Decides whether a set of images may run in a namespace: each image governed by a whitelist there
- * must resolve to a digest signed as its policy requires; an image no whitelist governs is denied
- * (or, with {@code keychain.admission.ungoverned-images=warn}, admitted with a warning), except the
- * operator's own agent image. Verifications run in parallel within one deadline; a timeout, an
- * unreachable registry or notary, or an unusable whitelist denies (fail closed) unless the
- * whitelist is in Audit mode.
+ * or by a ClusterSignerWhitelist selecting the namespace must resolve to a digest signed as its
+ * policy requires; an image no whitelist governs is denied (or, with {@code
+ * keychain.admission.ungoverned-images=warn}, admitted with a warning), except the operator's own
+ * agent image. Verifications run in parallel within one deadline; a timeout, an unreachable
+ * registry or notary, or an unusable whitelist denies (fail closed) unless the whitelist is in
+ * Audit mode.
  */
 @Singleton
 public class ImageAdmission {
@@ -45,6 +47,7 @@ public class ImageAdmission {
   }
 
   private final Whitelists whitelists;
+  private final NamespaceLabels namespaceLabels;
   private final LastDenials lastDenials;
   private final VerdictCache cache;
   private final OperatorMetrics metrics;
@@ -55,6 +58,7 @@ public class ImageAdmission {
 
   public ImageAdmission(
       Whitelists whitelists,
+      NamespaceLabels namespaceLabels,
       LastDenials lastDenials,
       VerdictCache cache,
       OperatorMetrics metrics,
@@ -64,6 +68,7 @@ public class ImageAdmission {
           String ungoverned,
       @ConfigProperty(name = "keychain.agent.image") Optional<String> agentImage) {
     this.whitelists = whitelists;
+    this.namespaceLabels = namespaceLabels;
     this.denyUngoverned =
         switch (ungoverned) {
           case "deny" -> true;
@@ -95,12 +100,42 @@ public class ImageAdmission {
     pool.shutdownNow();
   }
 
-  /** Decides for {@code images} of {@code object} (kind/name, for status) in {@code namespace}. */
-  public Decision decide(String namespace, String object, Collection<String> images) {
+  /** One image judged by one whitelist that governs it. */
+  private record Judged(String image, CompiledWhitelist wl, Verdict verdict) {}
+
+  /**
+   * What governs each image and the verdicts, before anything is counted or recorded: references
+   * that do not parse, images nothing governs, and a verdict per governing whitelist. {@code
+   * namespaceUnknown} says why nothing could be judged.
+   */
+  private record Evaluation(
+      Optional<String> namespaceUnknown,
+      boolean anyPolicy,
+      List<String> invalid,
+      List<String> ungoverned,
+      List<Judged> judged) {}
+
+  private Evaluation evaluate(String namespace, Collection<String> images) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<String> denials = new ArrayList<>();
-    List<String> warnings = new ArrayList<>();
-    List<ImageDecision> decisions = new ArrayList<>();
+    Map<String, String> labels = Map.of();
+    if (whitelists.needNamespaceLabels()) {
+      Optional<Map<String, String>> known = namespaceLabels.await(namespace, deadline);
+      if (known.isEmpty()) {
+        return new Evaluation(
+            Optional.of(
+                "namespace "
+                    + namespace
+                    + " is not known to the operator yet, so the ClusterSignerWhitelists that"
+                    + " select namespaces by label cannot be matched; denied (fail closed), retry"),
+            true,
+            List.of(),
+            List.of(),
+            List.of());
+      }
+      labels = known.get();
+    }
+    List<String> invalid = new ArrayList<>();
+    List<String> ungoverned = new ArrayList<>();
     record Pending(String image, CompiledWhitelist wl, Future<Verdict> verdict) {}
     List<Pending> pending = new ArrayList<>();
     for (String image : new LinkedHashSet<>(images)) {
@@ -108,22 +143,19 @@ public class ImageAdmission {
       try {
         ref = ImageReference.parse(image);
       } catch (IllegalArgumentException e) {
-        if (denyUngoverned || whitelists.anyIn(namespace)) {
-          denials.add(e.getMessage() + " (no policy can govern it)");
-          metrics.admissionImages.labelValues("denied", "invalid_reference").inc();
-        } else {
-          warnings.add(e.getMessage() + " (admitted: no policy governs it)");
-        }
+        invalid.add(e.getMessage());
         continue;
       }
-      List<CompiledWhitelist> governing = whitelists.governing(namespace, ref.canonicalName());
+      List<CompiledWhitelist> governing =
+          whitelists.governing(namespace, labels, ref.canonicalName());
       if (governing.isEmpty() && !isAgent(ref)) {
-        ungoverned(namespace, image, denials, warnings);
+        ungoverned.add(image);
       }
       for (CompiledWhitelist wl : governing) {
         pending.add(new Pending(image, wl, pool.submit(() -> verify(wl, ref))));
       }
     }
+    List<Judged> judged = new ArrayList<>();
     for (Pending p : pending) {
       Verdict v;
       try {
@@ -155,15 +187,44 @@ public class ImageAdmission {
         Thread.currentThread().interrupt();
         v = Verdict.error(Verdict.Reason.UNAVAILABLE, p.image(), Optional.empty(), "interrupted");
       }
-      CompiledWhitelist wl = p.wl();
-      decisions.add(new ImageDecision(p.image(), wl.id(), wl.enforce(), v));
+      judged.add(new Judged(p.image(), p.wl(), v));
+    }
+    return new Evaluation(
+        Optional.empty(), whitelists.anyIn(namespace, labels), invalid, ungoverned, judged);
+  }
+
+  /** Decides for {@code images} of {@code object} (kind/name, for status) in {@code namespace}. */
+  public Decision decide(String namespace, String object, Collection<String> images) {
+    Evaluation e = evaluate(namespace, images);
+    if (e.namespaceUnknown().isPresent()) {
+      metrics.admissionImages.labelValues("denied", "namespace_unknown").inc();
+      return new Decision(false, List.of(e.namespaceUnknown().get()), List.of(), List.of());
+    }
+    List<String> denials = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    List<ImageDecision> decisions = new ArrayList<>();
+    for (String invalid : e.invalid()) {
+      if (denyUngoverned || e.anyPolicy()) {
+        denials.add(invalid + " (no policy can govern it)");
+        metrics.admissionImages.labelValues("denied", "invalid_reference").inc();
+      } else {
+        warnings.add(invalid + " (admitted: no policy governs it)");
+      }
+    }
+    for (String image : e.ungoverned()) {
+      ungoverned(namespace, image, denials, warnings);
+    }
+    for (Judged j : e.judged()) {
+      CompiledWhitelist wl = j.wl();
+      Verdict v = j.verdict();
+      decisions.add(new ImageDecision(j.image(), wl.label(), wl.enforce(), v));
       String reason = v.reason().name().toLowerCase(Locale.ROOT);
       if (v.allowed()) {
         metrics.whitelistDecisions.labelValues(wl.namespace(), wl.name(), "allowed").inc();
         metrics.admissionImages.labelValues("allowed", reason).inc();
         continue;
       }
-      String message = v.message() + " (SignerWhitelist " + wl.id() + ")";
+      String message = v.message() + " (" + wl.label() + ")";
       LastDenialStatus last = new LastDenialStatus();
       last.setTime(Instant.now().toString());
       last.setNamespace(namespace);
@@ -198,7 +259,11 @@ public class ImageAdmission {
   private void ungoverned(
       String namespace, String image, List<String> denials, List<String> warnings) {
     String what =
-        "image " + image + ": no SignerWhitelist in namespace " + namespace + " governs it";
+        "image "
+            + image
+            + ": no SignerWhitelist in namespace "
+            + namespace
+            + " or ClusterSignerWhitelist governs it";
     if (denyUngoverned) {
       denials.add(what + "; images no policy governs are denied (ungoverned-images: deny)");
       metrics.admissionImages.labelValues("denied", "ungoverned").inc();

@@ -2,6 +2,7 @@ package dev.keychain.operator.admission;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.LastDenialStatus;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
@@ -35,7 +36,19 @@ public class LastDenials {
   private static final Logger LOG = Logger.getLogger(LastDenials.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private record Target(String namespace, String name) {}
+  /** A SignerWhitelist, or a ClusterSignerWhitelist when the namespace is "". */
+  private record Target(String namespace, String name) {
+    boolean cluster() {
+      return namespace.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+      return cluster()
+          ? "ClusterSignerWhitelist " + name
+          : "SignerWhitelist " + namespace + "/" + name;
+    }
+  }
 
   private final KubernetesClient client;
   private final Map<Target, LastDenialStatus> pending = new ConcurrentHashMap<>();
@@ -56,7 +69,10 @@ public class LastDenials {
         this::flush, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Records {@code denial} as the latest of whitelist {@code namespace/name}; written shortly. */
+  /**
+   * Records {@code denial} as the latest of whitelist {@code namespace/name} (namespace "": a
+   * ClusterSignerWhitelist); written shortly.
+   */
   void record(String namespace, String name, LastDenialStatus denial) {
     pending.put(new Target(namespace, name), denial);
   }
@@ -74,17 +90,12 @@ public class LastDenials {
       } catch (KubernetesClientException ex) {
         if (ex.getCode() != 404) { // a whitelist deleted meanwhile has no status to keep
           LOG.warnf(
-              "SignerWhitelist %s/%s: cannot record the latest denial: HTTP %d %s",
-              t.namespace(),
-              t.name(),
-              ex.getCode(),
-              ex.getStatus() == null ? "" : ex.getStatus().getMessage());
+              "%s: cannot record the latest denial: HTTP %d %s",
+              t, ex.getCode(), ex.getStatus() == null ? "" : ex.getStatus().getMessage());
           pending.putIfAbsent(t, denial);
         }
       } catch (RuntimeException ex) {
-        LOG.warnf(
-            "SignerWhitelist %s/%s: cannot record the latest denial: %s",
-            t.namespace(), t.name(), ex.getMessage());
+        LOG.warnf("%s: cannot record the latest denial: %s", t, ex.getMessage());
         pending.putIfAbsent(t, denial);
       }
     }
@@ -93,10 +104,12 @@ public class LastDenials {
   private void write(Target t, LastDenialStatus denial) {
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("name", t.name());
-    metadata.put("namespace", t.namespace());
+    if (!t.cluster()) {
+      metadata.put("namespace", t.namespace());
+    }
     Map<String, Object> patch = new LinkedHashMap<>();
     patch.put("apiVersion", KeyChain.GROUP + "/" + KeyChain.VERSION);
-    patch.put("kind", "SignerWhitelist");
+    patch.put("kind", t.cluster() ? "ClusterSignerWhitelist" : "SignerWhitelist");
     patch.put("metadata", metadata);
     patch.put("status", Map.of("lastDenial", denial));
     String body;
@@ -105,18 +118,26 @@ public class LastDenials {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    client
-        .resources(SignerWhitelist.class)
-        .inNamespace(t.namespace())
-        .withName(t.name())
-        .subresource("status")
-        .patch(
-            new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager(FIELD_MANAGER)
-                .withForce(true)
-                .build(),
-            body);
+    PatchContext apply =
+        new PatchContext.Builder()
+            .withPatchType(PatchType.SERVER_SIDE_APPLY)
+            .withFieldManager(FIELD_MANAGER)
+            .withForce(true)
+            .build();
+    if (t.cluster()) {
+      client
+          .resources(ClusterSignerWhitelist.class)
+          .withName(t.name())
+          .subresource("status")
+          .patch(apply, body);
+    } else {
+      client
+          .resources(SignerWhitelist.class)
+          .inNamespace(t.namespace())
+          .withName(t.name())
+          .subresource("status")
+          .patch(apply, body);
+    }
   }
 
   @PreDestroy

@@ -1,6 +1,7 @@
 package dev.keychain.operator.admission;
 
-import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
+import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -11,16 +12,24 @@ import java.util.Optional;
 final class RegistryCredentials {
   private RegistryCredentials() {}
 
-  /** The credentials, none if the whitelist names no Secret; an error names what is missing. */
-  static Optional<String[]> read(KubernetesClient client, SignerWhitelist wl) {
-    var registry = wl.getSpec().getRegistry();
+  /**
+   * The credentials, none if the whitelist names no Secret; an error names what is missing. A
+   * ClusterSignerWhitelist's Secret is in {@code operatorNamespace}: a cluster policy must not read
+   * Secrets of the namespaces it governs.
+   */
+  static Optional<String[]> read(
+      KubernetesClient client, HasMetadata wl, String operatorNamespace) {
+    var registry = WhitelistCompiler.specOf(wl).getRegistry();
     if (registry == null || registry.getCredentialsSecret() == null) {
       return Optional.empty();
     }
     String name = registry.getCredentialsSecret();
-    Secret s = client.secrets().inNamespace(wl.getMetadata().getNamespace()).withName(name).get();
+    String namespace =
+        wl instanceof ClusterSignerWhitelist ? operatorNamespace : wl.getMetadata().getNamespace();
+    Secret s = client.secrets().inNamespace(namespace).withName(name).get();
     if (s == null) {
-      throw new IllegalStateException("registry credentials Secret " + name + " not found");
+      throw new IllegalStateException(
+          "registry credentials Secret " + namespace + "/" + name + " not found");
     }
     String user = entry(s, "username");
     String password = entry(s, "password");

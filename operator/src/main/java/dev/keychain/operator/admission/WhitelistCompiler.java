@@ -8,9 +8,13 @@ import dev.keychain.core.signers.TrustedSigner;
 import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.core.tuf.NotaryServerSource;
 import dev.keychain.core.tuf.NotaryVerifier;
+import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
+import dev.keychain.operator.api.v1alpha1.NamespaceSelectorSpec;
 import dev.keychain.operator.api.v1alpha1.SignerSpec;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,10 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 
 /**
- * Turns a SignerWhitelist into what admission uses, collecting what it could not use (a PEM that
- * does not parse, a key ID that does not name its key, a bad CA bundle) as problems. Notary
- * verifiers are shared per server and CA so that the versions they have seen (rollback protection)
- * outlive changes to any one whitelist.
+ * Turns a SignerWhitelist or ClusterSignerWhitelist into what admission uses, collecting what it
+ * could not use (a PEM that does not parse, a key ID that does not name its key, a bad CA bundle)
+ * as problems. Notary verifiers are shared per server and CA so that the versions they have seen
+ * (rollback protection) outlive changes to any one whitelist.
  */
 final class WhitelistCompiler {
   private final Map<String, NotaryVerifier> notaryVerifiers = new ConcurrentHashMap<>();
@@ -40,8 +44,27 @@ final class WhitelistCompiler {
     this.upstreamTimeout = upstreamTimeout;
   }
 
-  CompiledWhitelist compile(SignerWhitelist wl, Optional<String[]> registryCredentials) {
-    SignerWhitelistSpec spec = wl.getSpec();
+  /** The spec of a SignerWhitelist or ClusterSignerWhitelist. */
+  static SignerWhitelistSpec specOf(HasMetadata wl) {
+    if (wl instanceof SignerWhitelist w) {
+      return w.getSpec();
+    }
+    if (wl instanceof ClusterSignerWhitelist c) {
+      return c.getSpec();
+    }
+    throw new IllegalArgumentException("not a whitelist: " + wl.getKind());
+  }
+
+  private static Optional<LabelSelector> namespaceSelectorOf(HasMetadata wl) {
+    return wl instanceof ClusterSignerWhitelist c
+        ? Optional.ofNullable(c.getSpec().getNamespaceSelector())
+            .map(NamespaceSelectorSpec::toLabelSelector)
+        : Optional.empty();
+  }
+
+  /** Compiles a SignerWhitelist or a ClusterSignerWhitelist. */
+  CompiledWhitelist compile(HasMetadata wl, Optional<String[]> registryCredentials) {
+    SignerWhitelistSpec spec = specOf(wl);
     List<String> problems = new ArrayList<>();
     List<TrustedSigner> signers = new ArrayList<>();
     for (SignerSpec s : spec.getSigners()) {
@@ -131,8 +154,9 @@ final class WhitelistCompiler {
     String registryKey = wl.getMetadata().getUid() + "/" + wl.getMetadata().getGeneration();
     return new CompiledWhitelist(
         wl.getMetadata().getUid(),
-        wl.getMetadata().getNamespace(),
+        wl instanceof ClusterSignerWhitelist ? "" : wl.getMetadata().getNamespace(),
         wl.getMetadata().getName(),
+        namespaceSelectorOf(wl),
         wl.getMetadata().getGeneration(),
         new ImagePatterns(spec.getImages()),
         !"Audit".equals(spec.getMode()),
@@ -147,7 +171,7 @@ final class WhitelistCompiler {
   }
 
   /** Identifies what a compilation depends on: the whitelist's generation and the credentials. */
-  static String fingerprint(SignerWhitelist wl, Optional<String[]> credentials) {
+  static String fingerprint(HasMetadata wl, Optional<String[]> credentials) {
     return wl.getMetadata().getUid()
         + "/"
         + wl.getMetadata().getGeneration()

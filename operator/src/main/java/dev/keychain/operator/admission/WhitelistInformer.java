@@ -1,6 +1,8 @@
 package dev.keychain.operator.admission;
 
+import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -8,12 +10,16 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * Keeps every replica's whitelists current: webhooks are served by all replicas while only the
- * leader reconciles, so admission follows SignerWhitelists with its own informer.
+ * leader reconciles, so admission follows SignerWhitelists and ClusterSignerWhitelists with its own
+ * informers.
  */
 @Singleton
 public class WhitelistInformer {
@@ -21,53 +27,58 @@ public class WhitelistInformer {
 
   private final KubernetesClient client;
   private final Whitelists whitelists;
-  private SharedIndexInformer<SignerWhitelist> informer;
+  private final String operatorNamespace;
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
 
-  public WhitelistInformer(KubernetesClient client, Whitelists whitelists) {
+  public WhitelistInformer(
+      KubernetesClient client,
+      Whitelists whitelists,
+      @ConfigProperty(name = "keychain.operator.namespace") String operatorNamespace) {
     this.client = client;
     this.whitelists = whitelists;
+    this.operatorNamespace = operatorNamespace;
   }
 
   void start(@Observes StartupEvent e) {
-    informer =
-        client
-            .resources(SignerWhitelist.class)
-            .inAnyNamespace()
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(SignerWhitelist wl) {
-                    install(wl);
-                  }
-
-                  @Override
-                  public void onUpdate(SignerWhitelist old, SignerWhitelist wl) {
-                    install(wl);
-                  }
-
-                  @Override
-                  public void onDelete(SignerWhitelist wl, boolean unknownFinalState) {
-                    whitelists.remove(wl.getMetadata().getNamespace(), wl.getMetadata().getName());
-                  }
-                });
+    informers.add(client.resources(SignerWhitelist.class).inAnyNamespace().inform(handler()));
+    informers.add(client.resources(ClusterSignerWhitelist.class).inform(handler()));
   }
 
-  private void install(SignerWhitelist wl) {
+  private <T extends HasMetadata> ResourceEventHandler<T> handler() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T wl) {
+        install(wl);
+      }
+
+      @Override
+      public void onUpdate(T old, T wl) {
+        install(wl);
+      }
+
+      @Override
+      public void onDelete(T wl, boolean unknownFinalState) {
+        whitelists.remove(
+            wl instanceof ClusterSignerWhitelist ? "" : wl.getMetadata().getNamespace(),
+            wl.getMetadata().getName());
+      }
+    };
+  }
+
+  private void install(HasMetadata wl) {
     Optional<String[]> credentials;
     try {
-      credentials = RegistryCredentials.read(client, wl);
+      credentials = RegistryCredentials.read(client, wl, operatorNamespace);
     } catch (RuntimeException e) {
       // The reconciler reports it; without credentials the registry will refuse and admission
       // fails closed.
-      LOG.debugf("whitelist %s: %s", wl.getMetadata().getName(), e.getMessage());
+      LOG.debugf("%s %s: %s", wl.getKind(), wl.getMetadata().getName(), e.getMessage());
       credentials = Optional.empty();
     }
     whitelists.install(wl, credentials);
   }
 
   void stop(@Observes ShutdownEvent e) {
-    if (informer != null) {
-      informer.close();
-    }
+    informers.forEach(SharedIndexInformer::close);
   }
 }

@@ -1,7 +1,8 @@
 package dev.keychain.operator.admission;
 
-import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
+import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
 import dev.keychain.operator.metrics.OperatorMetrics;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.List;
@@ -33,8 +34,11 @@ public class Whitelists {
   }
 
   /** Compiles and installs {@code wl} unless this version is installed; returns the compilation. */
-  public CompiledWhitelist install(SignerWhitelist wl, Optional<String[]> registryCredentials) {
-    String id = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+  public CompiledWhitelist install(HasMetadata wl, Optional<String[]> registryCredentials) {
+    String id =
+        wl instanceof ClusterSignerWhitelist
+            ? wl.getMetadata().getName()
+            : wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
     CompiledWhitelist current = byId.get(id);
     if (current != null
         && current.fingerprint().equals(WhitelistCompiler.fingerprint(wl, registryCredentials))) {
@@ -48,22 +52,34 @@ public class Whitelists {
     return compiled;
   }
 
+  /** Removes whitelist {@code namespace/name}, or cluster whitelist {@code name} (namespace ""). */
   public void remove(String namespace, String name) {
-    CompiledWhitelist previous = byId.remove(namespace + "/" + name);
+    CompiledWhitelist previous = byId.remove(namespace.isEmpty() ? name : namespace + "/" + name);
     metrics.forgetWhitelist(namespace, name);
     if (previous != null) {
       cache.invalidate(previous.uid());
     }
   }
 
-  /** The whitelists of {@code namespace} that govern an image named {@code imageName}. */
-  List<CompiledWhitelist> governing(String namespace, String imageName) {
+  /**
+   * The whitelists that govern an image named {@code imageName} in {@code namespace}: its own and
+   * the cluster whitelists selecting it by {@code namespaceLabels} (only read when {@link
+   * #needNamespaceLabels} says so).
+   */
+  List<CompiledWhitelist> governing(
+      String namespace, Map<String, String> namespaceLabels, String imageName) {
     return byId.values().stream()
-        .filter(w -> w.namespace().equals(namespace) && w.images().matches(imageName))
+        .filter(w -> w.governs(namespace, namespaceLabels) && w.images().matches(imageName))
         .toList();
   }
 
-  boolean anyIn(String namespace) {
-    return byId.values().stream().anyMatch(w -> w.namespace().equals(namespace));
+  /** Whether any whitelist governs some image in {@code namespace}. */
+  boolean anyIn(String namespace, Map<String, String> namespaceLabels) {
+    return byId.values().stream().anyMatch(w -> w.governs(namespace, namespaceLabels));
+  }
+
+  /** Whether some cluster whitelist selects namespaces by label, so labels must be known. */
+  boolean needNamespaceLabels() {
+    return byId.values().stream().anyMatch(CompiledWhitelist::selective);
   }
 }

@@ -1,6 +1,7 @@
 package dev.keychain.operator.instance;
 
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
+import dev.keychain.operator.selectors.LabelSelectors;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;

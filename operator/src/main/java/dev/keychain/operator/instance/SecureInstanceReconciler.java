@@ -25,6 +25,7 @@ import dev.keychain.operator.chain.OpenChains;
 import dev.keychain.operator.chain.SealedChain;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.pods.AgentPodAnnotations;
+import dev.keychain.operator.selectors.LabelSelectors;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.status.KubernetesEvents;
 import dev.keychain.operator.status.StatusPatch;

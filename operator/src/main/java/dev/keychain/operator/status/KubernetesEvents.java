@@ -41,12 +41,15 @@ public class KubernetesEvents {
 
   private void record(
       HasMetadata object, AuditEventType audited, String type, String reason, String message) {
+    // Events of cluster-scoped objects (ClusterSignerWhitelist) go where the API server puts
+    // those of nodes; they have no namespace's audit log.
+    String namespace = object.getMetadata().getNamespace();
     // Every event users see is also a record of the audit log.
     audit.record(
         new AuditEvent(
             audited,
             Instant.now(),
-            object.getMetadata().getNamespace(),
+            namespace == null ? "" : namespace,
             object.getKind(),
             object.getMetadata().getName(),
             reason,
@@ -57,7 +60,7 @@ public class KubernetesEvents {
       client
           .v1()
           .events()
-          .inNamespace(object.getMetadata().getNamespace())
+          .inNamespace(namespace == null ? "default" : namespace)
           .resource(
               new EventBuilder()
                   .withNewMetadata()

@@ -30,7 +30,6 @@ import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
 import dev.keychain.testing.fixtures.TestPki;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -47,7 +46,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,7 +69,6 @@ class ImageAdmissionIT {
   static TestImages.Pushed malicious;
   static TestImages.Pushed unsigned;
   static TestImages.Pushed cosigned;
-  static final AtomicInteger names = new AtomicInteger();
 
   @Inject KubernetesClient client;
   @Inject OperatorMetrics metrics;
@@ -164,26 +161,11 @@ class ImageAdmissionIT {
   }
 
   private static Pod pod(String ns, String image) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName("p" + names.incrementAndGet())
-        .withNamespace(ns)
-        .endMetadata()
-        .withNewSpec()
-        .addNewContainer()
-        .withName("app")
-        .withImage(image)
-        .endContainer()
-        .endSpec()
-        .build();
+    return TestPods.pod(ns, image);
   }
 
   private String denial(String ns, String image) {
-    KubernetesClientException e =
-        assertThrows(
-            KubernetesClientException.class, () -> client.resource(pod(ns, image)).create());
-    assertEquals(403, e.getCode(), e.getMessage());
-    return e.getStatus().getMessage();
+    return TestPods.denial(client, ns, image);
   }
 
   @Test
@@ -283,7 +265,7 @@ class ImageAdmissionIT {
                 + legit.tagReference()
                 + ": no SignerWhitelist in namespace "
                 + ns
-                + " governs it; images no policy governs are denied"),
+                + " or ClusterSignerWhitelist governs it; images no policy governs are denied"),
         message);
     install(whitelist(ns, "edge", "Enforce", notary.url()));
     assertNotNull(client.resource(pod(ns, legit.tagReference())).create());

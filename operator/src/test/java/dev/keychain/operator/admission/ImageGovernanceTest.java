@@ -57,7 +57,8 @@ class ImageGovernanceTest {
   }
 
   private static int governing(Whitelists w, String image) {
-    return w.governing("ns", ImageReference.parse(image).canonicalName()).size();
+    return w.governing("ns", java.util.Map.of(), ImageReference.parse(image).canonicalName())
+        .size();
   }
 
   @Property(tries = 200)

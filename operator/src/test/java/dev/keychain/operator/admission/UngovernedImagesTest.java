@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,7 @@ class UngovernedImagesTest {
     admission =
         new ImageAdmission(
             whitelists,
+            NamespaceLabels.of(Map.of()),
             lastDenials,
             cache,
             metrics,
@@ -54,7 +56,8 @@ class UngovernedImagesTest {
     assertTrue(d.governed(), "a denial is a decision to audit");
     assertEquals(
         List.of(
-            "image registry.example/team/app:1: no SignerWhitelist in namespace ns governs it;"
+            "image registry.example/team/app:1: no SignerWhitelist in namespace ns or"
+                + " ClusterSignerWhitelist governs it;"
                 + " images no policy governs are denied (ungoverned-images: deny)"),
         d.denials());
     assertEquals(1.0, metrics.admissionImages.labelValues("denied", "ungoverned").get());

@@ -118,6 +118,6 @@ class WhitelistsTest {
     whitelists.remove("ns", "edge");
 
     assertTrue(cache.verdict(key).isEmpty());
-    assertTrue(whitelists.governing("ns", "registry.local/edge/app").isEmpty());
+    assertTrue(whitelists.governing("ns", java.util.Map.of(), "registry.local/edge/app").isEmpty());
   }
 }

@@ -125,7 +125,9 @@ class WebhookCertificatesIT {
                     .create());
     assertEquals(403, denied.getCode(), denied.getMessage());
     assertTrue(
-        denied.getMessage().contains("no SignerWhitelist in namespace " + ns + " governs it"),
+        denied
+            .getMessage()
+            .contains("no SignerWhitelist in namespace " + ns + " or ClusterSignerWhitelist"),
         denied.getMessage());
   }
 

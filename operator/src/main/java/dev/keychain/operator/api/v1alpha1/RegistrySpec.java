@@ -22,7 +22,7 @@ public class RegistrySpec {
 
   @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
   @JsonPropertyDescription(
-      "Secret in this namespace with `username` and `password` for basic or token authentication.")
+      "Secret with `username` and `password` for basic or token authentication: in the whitelist's namespace, or the operator's namespace for a ClusterSignerWhitelist.")
   private String credentialsSecret;
 
   public String getCaBundle() {

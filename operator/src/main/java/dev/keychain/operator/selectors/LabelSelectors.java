@@ -1,4 +1,4 @@
-package dev.keychain.operator.instance;
+package dev.keychain.operator.selectors;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
@@ -8,6 +8,15 @@ import java.util.Map;
 /** Label selector matching as the API server defines it (matchLabels and matchExpressions). */
 public final class LabelSelectors {
   private LabelSelectors() {}
+
+  /**
+   * Whether {@code selector} constrains anything: an empty one (no labels, no expressions) selects
+   * everything, as in the API server.
+   */
+  public static boolean selectsSome(LabelSelector selector) {
+    return (selector.getMatchLabels() != null && !selector.getMatchLabels().isEmpty())
+        || (selector.getMatchExpressions() != null && !selector.getMatchExpressions().isEmpty());
+  }
 
   public static boolean matches(LabelSelector selector, Map<String, String> labels) {
     if (selector == null) {
@@ -39,7 +48,6 @@ public final class LabelSelectors {
       }
     }
     // An empty selector selects nothing here: an instance must name its pods.
-    return (selector.getMatchLabels() != null && !selector.getMatchLabels().isEmpty())
-        || (selector.getMatchExpressions() != null && !selector.getMatchExpressions().isEmpty());
+    return selectsSome(selector);
   }
 }
