@@ -209,6 +209,22 @@ webhooks:
     rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
 ---
 apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: keychain-operator-images
+  labels: {keychain.dev/ca-bundle: keychain-operator}
+webhooks:
+  - name: pins.keychain.dev
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    failurePolicy: Fail
+    reinvocationPolicy: IfNeeded
+    timeoutSeconds: 10
+    clientConfig: {url: "https://127.0.0.1:$WEBHOOK_PORT/mutate/images"}
+    namespaceSelector: {matchLabels: {keychain.dev/image-admission: enabled}}
+    rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}]
+---
+apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
   name: keychain-operator-images

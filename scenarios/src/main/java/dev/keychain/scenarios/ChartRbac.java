@@ -67,6 +67,7 @@ public final class ChartRbac {
   private final ClusterRoleBinding clusterRoleBinding;
   private final Role role;
   private final RoleBinding roleBinding;
+  private final List<MutatingWebhookConfiguration> mutating;
   private final MutatingWebhookConfiguration injection;
   private final ValidatingWebhookConfiguration images;
 
@@ -77,7 +78,17 @@ public final class ChartRbac {
     this.clusterRoleBinding = only(objects, ClusterRoleBinding.class);
     this.role = only(objects, Role.class);
     this.roleBinding = only(objects, RoleBinding.class);
-    this.injection = only(objects, MutatingWebhookConfiguration.class);
+    // Agent injection, and digest pinning before image admission.
+    this.mutating =
+        objects.stream()
+            .filter(MutatingWebhookConfiguration.class::isInstance)
+            .map(MutatingWebhookConfiguration.class::cast)
+            .toList();
+    this.injection =
+        mutating.stream()
+            .filter(m -> m.getMetadata().getName().endsWith("-injection"))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("the chart renders no injection webhook"));
     this.images = only(objects, ValidatingWebhookConfiguration.class);
   }
 
@@ -166,28 +177,32 @@ public final class ChartRbac {
   }
 
   /**
-   * Registers the chart's two webhook configurations as rendered (selectors, rules, failure policy,
-   * no caBundle: the operator writes it), calling the operator on loopback instead of through its
+   * Registers the chart's webhook configurations as rendered (selectors, rules, failure policy, no
+   * caBundle: the operator writes it), calling the operator on loopback instead of through its
    * Service, which needs a cluster network.
    */
   public void registerWebhooks(KubernetesClient admin, int port) {
-    MutatingWebhookConfiguration m = Serialization.clone(injection);
-    m.getWebhooks().forEach(w -> w.setClientConfig(loopback(w.getClientConfig(), port)));
     ValidatingWebhookConfiguration v = Serialization.clone(images);
     v.getWebhooks().forEach(w -> w.setClientConfig(loopback(w.getClientConfig(), port)));
     deleteWebhooks(admin);
-    admin.resource(m).create();
+    for (MutatingWebhookConfiguration rendered : mutating) {
+      MutatingWebhookConfiguration m = Serialization.clone(rendered);
+      m.getWebhooks().forEach(w -> w.setClientConfig(loopback(w.getClientConfig(), port)));
+      admin.resource(m).create();
+    }
     admin.resource(v).create();
   }
 
   public void deleteWebhooks(KubernetesClient admin) {
-    admin
-        .admissionRegistration()
-        .v1()
-        .mutatingWebhookConfigurations()
-        .withName(injection.getMetadata().getName())
-        .withTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
-        .delete();
+    for (MutatingWebhookConfiguration m : mutating) {
+      admin
+          .admissionRegistration()
+          .v1()
+          .mutatingWebhookConfigurations()
+          .withName(m.getMetadata().getName())
+          .withTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+          .delete();
+    }
     admin
         .admissionRegistration()
         .v1()

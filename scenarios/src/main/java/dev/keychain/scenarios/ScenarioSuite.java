@@ -277,11 +277,17 @@ public final class ScenarioSuite {
     check(
         denial.contains("SignerWhitelist " + ns + "/scenario"),
         "denial does not name the whitelist: " + denial);
+    Pod signed;
     try {
-      client.resource(imagePod("signed", images.signedImage())).create();
+      signed = client.resource(imagePod("signed", images.signedImage())).create();
     } catch (KubernetesClientException e) {
       throw new ScenarioFailure("the signed image was refused: " + e.getMessage(), e);
     }
+    // Pinned to the digest verified (pinDigests, on by default): the node runs exactly that.
+    String image = signed.getSpec().getContainers().get(0).getImage();
+    check(
+        image.matches(java.util.regex.Pattern.quote(images.signedImage()) + "@sha256:[0-9a-f]{64}"),
+        "the admitted image was not pinned to its digest: " + image);
   }
 
   /**

@@ -183,6 +183,25 @@ class NodeScenariosIT {
     assertTrue(
         results.stream().allMatch(ScenarioSuite.Result::passed),
         results + "\n" + install.operatorLogs());
+    // The signed pod was pinned at admission; the kubelet ran it by that digest.
+    Pod signed = client.pods().inNamespace("node-scenarios").withName("signed").get();
+    String pinned = signed.getSpec().getContainers().get(0).getImage();
+    assertTrue(pinned.contains("@sha256:"), "not pinned: " + pinned);
+    String digest = pinned.substring(pinned.indexOf('@') + 1);
+    String imageId =
+        Await.value(
+            "the kubelet to run the pinned signed pod",
+            TIMEOUT,
+            () ->
+                Optional.ofNullable(
+                        client.pods().inNamespace("node-scenarios").withName("signed").get())
+                    .map(p -> p.getStatus().getContainerStatuses())
+                    .filter(statuses -> !statuses.isEmpty())
+                    .map(statuses -> statuses.get(0))
+                    .filter(c -> c.getState() != null && c.getState().getRunning() != null)
+                    .map(c -> c.getImageID()));
+    assertTrue(imageId.endsWith(digest), "ran " + imageId + ", pinned " + digest);
+    System.out.println("[node-scenarios] signed pod pinned to " + pinned + ", ran " + imageId);
   }
 
   @Test
@@ -477,19 +496,32 @@ class NodeScenariosIT {
     Map<String, JsonNode> held = awaitKeys("keys before the operator goes down", k -> true);
     install.scale(0);
     Instant down = Instant.now();
+    // Until kube-proxy has dropped the last replica's endpoint, the API server's call to the
+    // webhook may hang until the client gives up: that is a refusal too, but says nothing.
+    java.util.concurrent.atomic.AtomicInteger attempt =
+        new java.util.concurrent.atomic.AtomicInteger();
     String refusal =
-        denied(
-            () ->
-                client
-                    .resource(
-                        appPod(APPS, "while-down", NodeInstall.APP_IMAGE)
-                            .edit()
-                            .editMetadata()
-                            .addToLabels("app", "svc")
-                            .endMetadata()
-                            .build())
-                    .create());
-    assertTrue(refusal.contains("keychain"), "refusal does not name the webhook: " + refusal);
+        Await.value(
+            "a refusal naming the webhook",
+            TIMEOUT,
+            () -> {
+              String r =
+                  denied(
+                      () ->
+                          client
+                              .resource(
+                                  appPod(
+                                          APPS,
+                                          "while-down-" + attempt.incrementAndGet(),
+                                          NodeInstall.APP_IMAGE)
+                                      .edit()
+                                      .editMetadata()
+                                      .addToLabels("app", "svc")
+                                      .endMetadata()
+                                      .build())
+                              .create());
+              return r.contains("keychain") ? Optional.of(r) : Optional.empty();
+            });
     // The keys stay while they are valid; each agent wipes its own at its expiry.
     Instant lastExpiry =
         held.values().stream()

@@ -24,6 +24,7 @@ record CompiledWhitelist(
     long generation,
     ImagePatterns images,
     boolean enforce,
+    boolean pinDigests,
     Optional<SignerPolicy> policy,
     ImageSignatureVerifier.TrustSources sources,
     RegistryClient registry,

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -246,6 +247,34 @@ public class ImageAdmission {
     return new Decision(denials.isEmpty(), denials, warnings, decisions);
   }
 
+  /**
+   * The digest-pinned reference ({@code image@sha256:...}) of each of {@code images} that every
+   * whitelist governing it admits as one verified digest, unless one of them turns pinning off.
+   * Nothing is counted or recorded: the validating webhook decides, and finds these verdicts
+   * cached.
+   */
+  public Map<String, String> pins(String namespace, Collection<String> images) {
+    Evaluation e = evaluate(namespace, images);
+    Map<String, List<Judged>> byImage = new java.util.LinkedHashMap<>();
+    for (Judged j : e.judged()) {
+      byImage.computeIfAbsent(j.image(), i -> new ArrayList<>()).add(j);
+    }
+    Map<String, String> pins = new java.util.LinkedHashMap<>();
+    byImage.forEach(
+        (image, judged) -> {
+          Set<String> digests = new java.util.HashSet<>();
+          boolean pin = !image.contains("@");
+          for (Judged j : judged) {
+            pin &= j.verdict().allowed() && j.wl().pinDigests() && j.verdict().digest().isPresent();
+            j.verdict().digest().ifPresent(digests::add);
+          }
+          if (pin && digests.size() == 1) {
+            pins.put(image, image + "@" + digests.iterator().next());
+          }
+        });
+    return pins;
+  }
+
   /** The operator's own agent image, by canonical name and tag or digest. */
   private boolean isAgent(ImageReference ref) {
     return agentImage
@@ -321,6 +350,12 @@ public class ImageAdmission {
     Verdict v = wl.verifier().verify(ref, digest, wl.policy().get(), wl.sources());
     metrics.admissionUpstream.labelValues("signatures").observe((System.nanoTime() - start) / 1e9);
     cache.put(key, v);
+    if (v.allowed() && ref.digest().isEmpty()) {
+      // The tag's digest is signed as the policy requires, so the digest is: the same image
+      // pinned to it (digest pinning) finds this verdict.
+      cache.put(
+          new VerdictCache.Key(wl.uid(), wl.generation(), ref.name() + "@" + digest, digest), v);
+    }
     return v;
   }
 

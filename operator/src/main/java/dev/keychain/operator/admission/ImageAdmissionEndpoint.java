@@ -10,11 +10,9 @@ import dev.keychain.operator.webhook.WebhookRoutes;
 import io.vertx.ext.web.Router;
 import jakarta.inject.Singleton;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -60,14 +58,9 @@ public class ImageAdmissionEndpoint implements WebhookRoutes {
     }
     List<String> images;
     try {
-      images = PodTemplates.images(kind, request.object());
-      if (request.operation().equals("UPDATE")
-          && request.oldObject() != null
-          && request.oldObject().isObject()) {
-        // Only images an update adds need a decision; running ones were admitted when they came.
-        Set<String> before = new HashSet<>(PodTemplates.images(kind, request.oldObject()));
-        images = images.stream().filter(i -> !before.contains(i)).toList();
-      }
+      images =
+          PodTemplates.imagesToDecide(
+              kind, request.operation(), request.object(), request.oldObject());
     } catch (IllegalArgumentException e) {
       metrics.admissionReviews.labelValues(kind, "invalid").inc();
       return AdmissionReviews.response(request.uid(), false, e.getMessage(), List.of());

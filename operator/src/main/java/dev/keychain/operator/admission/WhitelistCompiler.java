@@ -160,6 +160,7 @@ final class WhitelistCompiler {
         wl.getMetadata().getGeneration(),
         new ImagePatterns(spec.getImages()),
         !"Audit".equals(spec.getMode()),
+        !Boolean.FALSE.equals(spec.getPinDigests()),
         policy,
         new ImageSignatureVerifier.TrustSources(notary, pins, cosign),
         registry,

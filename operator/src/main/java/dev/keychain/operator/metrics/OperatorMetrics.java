@@ -73,6 +73,13 @@ public class OperatorMetrics {
           .labelNames("kind", "result")
           .register(registry);
 
+  public final Counter admissionPins =
+      Counter.builder()
+          .name("keychain_admission_pinned_images_total")
+          .help("Images rewritten to their verified digest by the pinning webhook, by object kind")
+          .labelNames("kind")
+          .register(registry);
+
   public final Counter admissionImages =
       Counter.builder()
           .name("keychain_admission_image_decisions_total")

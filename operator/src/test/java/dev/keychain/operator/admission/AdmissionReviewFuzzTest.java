@@ -13,8 +13,8 @@ import net.jqwik.api.Property;
 /**
  * Fuzz campaign over AdmissionReviews as the image webhook reads them: mutations of reviews of a
  * Pod and a Deployment must be read or refused with an IllegalArgumentException naming the field
- * (which the endpoint turns into a denial), and an image of a container list that was read is never
- * left out of the decision.
+ * (which the endpoint turns into a denial), an image of a container list that was read is never
+ * left out of the decision, and a pinning patch points at each image it rewrites.
  */
 class AdmissionReviewFuzzTest {
   private static final String POD =
@@ -49,6 +49,21 @@ class AdmissionReviewFuzzTest {
       List<String> images = PodTemplates.images(request.kind(), request.object());
       for (JsonNode image : containerImages(request.kind(), request.object())) {
         assertTrue(images.contains(image.asText()), image + " left out of " + images);
+      }
+      // A pin patch replaces exactly the images it was asked to, where they are.
+      java.util.Map<String, String> pins = new java.util.HashMap<>();
+      images.forEach(i -> pins.put(i, i + "@sha256:" + "b".repeat(64)));
+      JsonNode patch = PodTemplates.pinPatch(request.kind(), request.object(), pins);
+      assertTrue(patch.size() == 2 * images.size(), "patch " + patch + " for " + images);
+      for (JsonNode op : patch) {
+        JsonNode target = request.object().at(op.get("path").asText());
+        String value = op.get("value").asText();
+        assertTrue(
+            target.isTextual()
+                && (op.get("op").asText().equals("test")
+                    ? target.asText().equals(value)
+                    : pins.get(target.asText()).equals(value)),
+            op + " does not point at its image in " + body);
       }
     } catch (IllegalArgumentException e) {
       if (e.getMessage() == null || e.getMessage().isBlank()) {

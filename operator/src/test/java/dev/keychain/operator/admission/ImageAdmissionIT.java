@@ -13,6 +13,7 @@ import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.operator.api.v1alpha1.CosignTrustSpec;
 import dev.keychain.operator.api.v1alpha1.NotaryTrustSpec;
 import dev.keychain.operator.api.v1alpha1.RegistrySpec;
+import dev.keychain.operator.api.v1alpha1.SignerPolicySpec;
 import dev.keychain.operator.api.v1alpha1.SignerSpec;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
@@ -62,6 +63,7 @@ class ImageAdmissionIT {
   static OciRegistry registry;
   static NotaryServer notary;
   static NotaryClient publisher;
+  static String gun;
   static String aliceId;
   static String malloryId;
   static String carolPem;
@@ -80,6 +82,7 @@ class ImageAdmissionIT {
     notary = NotaryServer.start(dir.resolve("notary"));
     ContentTrustScenario scenario = ContentTrustScenario.publish(registry, notary, dir, "1.0.1");
     publisher = scenario.publisher();
+    gun = scenario.gun();
     legit = scenario.legit();
     malicious = scenario.malicious();
     unsigned = registry.pushTestImage("edge/app", "unsigned", "unsigned");
@@ -223,6 +226,30 @@ class ImageAdmissionIT {
               assertNotNull(wl.getStatus().getLastDenial(), "latest denial was dropped");
               assertTrue(wl.getStatus().getLastDenial().getMessage().contains(malloryId));
             });
+  }
+
+  @Test
+  void aThresholdCountsDistinctSignersWhateverFormatEachSignedIn() throws Exception {
+    // alice signs with Docker Content Trust (notary), carol with cosign: two of two formats.
+    TestImages.Pushed both = registry.pushTestImage("edge/app", "both", "alice and carol");
+    publisher.addHash(gun, "both", both.manifest().length, both.digest(), "targets/releases");
+    publisher.publish(gun);
+    Cosign.locate(dir.resolve("cosign"))
+        .sign(dir.resolve("cosign/carol.key"), both.digestReference());
+    String ns = namespace();
+    SignerWhitelist wl = whitelist(ns, "edge", "Enforce", notary.url());
+    wl.getSpec().setImages(List.of(registry.hostPort() + "/edge/*"));
+    SignerPolicySpec twoOfTwo = new SignerPolicySpec();
+    twoOfTwo.setRule("Threshold");
+    twoOfTwo.setThreshold(2);
+    wl.getSpec().setPolicy(twoOfTwo);
+    install(wl);
+
+    assertNotNull(client.resource(pod(ns, both.tagReference())).create());
+    // legit carries alice's notary signature only.
+    String message = denial(ns, legit.tagReference());
+    assertTrue(
+        message.contains("signed by 1 distinct whitelisted key(s), policy requires 2"), message);
   }
 
   @Test

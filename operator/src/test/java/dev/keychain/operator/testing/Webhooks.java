@@ -3,9 +3,12 @@ package dev.keychain.operator.testing;
 import dev.keychain.operator.webhook.CaBundleInjector;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperations;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperationsBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.List;
 
 /**
  * Registers the operator's webhooks on the local control plane as the chart does, pointing at the
@@ -17,7 +20,48 @@ public final class Webhooks {
 
   private Webhooks() {}
 
+  /** The objects both image webhooks see, as in the chart. */
+  private static List<RuleWithOperations> imageRules() {
+    return List.of(
+        rule("", "pods", "pods/ephemeralcontainers", "replicationcontrollers"),
+        rule("apps", "deployments", "replicasets", "statefulsets", "daemonsets"),
+        rule("batch", "jobs", "cronjobs"));
+  }
+
+  private static RuleWithOperations rule(String group, String... resources) {
+    return new RuleWithOperationsBuilder()
+        .withApiGroups(group)
+        .withApiVersions("v1")
+        .withOperations("CREATE", "UPDATE")
+        .withResources(resources)
+        .build();
+  }
+
+  /** Registers digest pinning (mutating) and image admission (validating), as the chart does. */
   public static synchronized void registerImageAdmission(KubernetesClient client) {
+    MutatingWebhookConfiguration pinning =
+        new MutatingWebhookConfigurationBuilder()
+            .withNewMetadata()
+            .withName("keychain-operator-images")
+            .addToLabels(CaBundleInjector.LABEL, "keychain-operator")
+            .endMetadata()
+            .addNewWebhook()
+            .withName("pins.keychain.dev")
+            .withAdmissionReviewVersions("v1")
+            .withSideEffects("None")
+            .withFailurePolicy("Fail")
+            .withReinvocationPolicy("IfNeeded")
+            .withTimeoutSeconds(10)
+            .withNewClientConfig()
+            .withUrl(LocalControlPlaneResource.webhookUrl("/mutate/images"))
+            .endClientConfig()
+            .withNewNamespaceSelector()
+            .addToMatchLabels(IMAGE_ADMISSION_LABEL, "enabled")
+            .endNamespaceSelector()
+            .withRules(imageRules())
+            .endWebhook()
+            .build();
+    client.resource(pinning).serverSideApply();
     ValidatingWebhookConfiguration config =
         new ValidatingWebhookConfigurationBuilder()
             .withNewMetadata()
@@ -36,27 +80,11 @@ public final class Webhooks {
             .withNewNamespaceSelector()
             .addToMatchLabels(IMAGE_ADMISSION_LABEL, "enabled")
             .endNamespaceSelector()
-            .addNewRule()
-            .withApiGroups("")
-            .withApiVersions("v1")
-            .withOperations("CREATE", "UPDATE")
-            .withResources("pods", "pods/ephemeralcontainers", "replicationcontrollers")
-            .endRule()
-            .addNewRule()
-            .withApiGroups("apps")
-            .withApiVersions("v1")
-            .withOperations("CREATE", "UPDATE")
-            .withResources("deployments", "replicasets", "statefulsets", "daemonsets")
-            .endRule()
-            .addNewRule()
-            .withApiGroups("batch")
-            .withApiVersions("v1")
-            .withOperations("CREATE", "UPDATE")
-            .withResources("jobs", "cronjobs")
-            .endRule()
+            .withRules(imageRules())
             .endWebhook()
             .build();
     client.resource(config).serverSideApply();
+    awaitCaBundle(client, "keychain-operator-images", true);
     awaitCaBundle(client, "keychain-operator-images", false);
   }
 

@@ -47,6 +47,19 @@ public class SignerWhitelistSpec {
       "Enforce denies what fails; Audit admits it with a warning and an audit event.")
   private String mode = "Enforce";
 
+  @Default("true")
+  @JsonPropertyDescription(
+      "Rewrite admitted images to the digest that was verified (`name:tag@sha256:...`) in pods and pod templates, so that nodes run exactly what was verified, however the tag moves later. An image several whitelists govern is pinned unless one of them sets false.")
+  private Boolean pinDigests = true;
+
+  public Boolean getPinDigests() {
+    return pinDigests;
+  }
+
+  public void setPinDigests(Boolean pinDigests) {
+    this.pinDigests = pinDigests;
+  }
+
   public List<@Pattern("^[a-z0-9.:\\[\\]*/_-]+$") String> getImages() {
     return images;
   }

@@ -1,0 +1,194 @@
+package dev.keychain.bench.admission;
+
+import dev.keychain.bench.LoadRun;
+import dev.keychain.core.keys.KeyIds;
+import dev.keychain.core.keys.PublicKeys;
+import dev.keychain.core.oci.ImageReference;
+import dev.keychain.core.oci.RegistryClient;
+import dev.keychain.core.signers.ImageSignatureVerifier;
+import dev.keychain.core.signers.SignerPolicy;
+import dev.keychain.core.signers.TrustedSigner;
+import dev.keychain.core.signers.Verdict;
+import dev.keychain.core.tls.TrustBundles;
+import dev.keychain.core.tuf.NotaryServerSource;
+import dev.keychain.core.tuf.NotaryVerifier;
+import dev.keychain.testing.fixtures.ContentTrustScenario;
+import dev.keychain.testing.fixtures.Cosign;
+import dev.keychain.testing.fixtures.NotaryServer;
+import dev.keychain.testing.fixtures.OciRegistry;
+import dev.keychain.testing.fixtures.TestImages;
+import dev.keychain.testing.fixtures.TestPki;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Cold signature verification per format, beside the real CLI verifying the same image in the same
+ * run: Docker Content Trust (our TUF verification of a fresh repository view, tag resolved at the
+ * registry) against {@code notary lookup} with an empty trust directory, and cosign (signature
+ * artifact fetched and checked) against {@code cosign verify --key}. Nothing is cached between
+ * iterations on either side; the CLIs also pay their process start, which is what a user of them
+ * pays per check. Registry and notary-server run on loopback.
+ *
+ * <p>Usage: {@code bench/run-cold-verification.sh [iterations]}.
+ */
+public final class ColdVerification {
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private ColdVerification() {}
+
+  public static void main(String[] args) throws Exception {
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+    Path work = Files.createTempDirectory("keychain-cold-verification-");
+    try (OciRegistry registry = OciRegistry.start(work.resolve("registry"));
+        NotaryServer notary = NotaryServer.start(work.resolve("notary"))) {
+      ContentTrustScenario dct = ContentTrustScenario.publish(registry, notary, work, "1.0.1");
+      Cosign cosign = Cosign.locate(work.resolve("cosign"));
+      KeyPair carol = TestPki.create("carol").clientCertificate("carol").keys();
+      Path carolKey = work.resolve("carol.pem");
+      Files.writeString(carolKey, TestPki.pem(carol.getPrivate()));
+      cosign.importKey(carolKey, "carol");
+      Path carolPub = work.resolve("cosign/carol.pub");
+      String carolPem = Files.readString(carolPub);
+      TestImages.Pushed cosigned = registry.pushTestImage("cosign/app", "v1", "cosigned");
+      cosign.sign(work.resolve("cosign/carol.key"), cosigned.digestReference());
+
+      ImageReference dctImage = ImageReference.parse(dct.legit().tagReference());
+      String aliceId =
+          KeyIds.notaryCanonicalId(PublicKeys.fromPem(Files.readString(dct.aliceCertificate())));
+      SignerPolicy alice =
+          new SignerPolicy(
+              List.of(new TrustedSigner("alice", aliceId, Optional.empty())),
+              SignerPolicy.Rule.ANY,
+              1);
+      ImageReference cosignImage = ImageReference.parse(cosigned.tagReference());
+      SignerPolicy carolPolicy =
+          new SignerPolicy(
+              List.of(
+                  new TrustedSigner(
+                      "carol",
+                      KeyIds.spkiFingerprint(PublicKeys.fromPem(carolPem)),
+                      Optional.of(PublicKeys.fromPem(carolPem)))),
+              SignerPolicy.Rule.ANY,
+              1);
+      var notaryTls = Optional.of(TrustBundles.trusting(notary.pki().caPem()));
+      String rootKeyId = dct.publisher().rootKeyId();
+
+      // Warm the JIT on both paths (not measured).
+      for (int i = 0; i < 20; i++) {
+        verifyDct(dctImage, notary, notaryTls, rootKeyId, alice);
+        verifyCosign(cosignImage, carolPolicy);
+      }
+      LoadRun.Result ours =
+          LoadRun.runCount(
+              "Notary v1: operator (cold)",
+              n,
+              i -> verifyDct(dctImage, notary, notaryTls, rootKeyId, alice));
+      LoadRun.Result notaryCli =
+          LoadRun.runCount(
+              "Notary v1: notary lookup CLI",
+              n,
+              i -> {
+                try {
+                  Path dir = Files.createTempDirectory(work, "trust-");
+                  return notary
+                      .client(dir)
+                      .run("lookup", dct.gun(), dct.legit().tag())
+                      .contains(dct.legit().digest().substring("sha256:".length()));
+                } catch (Exception e) {
+                  LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
+                  return false;
+                }
+              });
+      LoadRun.Result oursCosign =
+          LoadRun.runCount(
+              "cosign: operator (cold)", n, i -> verifyCosign(cosignImage, carolPolicy));
+      LoadRun.Result cosignCli =
+          LoadRun.runCount(
+              "cosign: cosign verify CLI",
+              n,
+              i -> {
+                try {
+                  cosign.verify(carolPub, cosigned.tagReference());
+                  return true;
+                } catch (RuntimeException e) {
+                  LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
+                  return false;
+                }
+              });
+      LoadRun.print(
+          "Cold verification per format (one client, loopback registry and notary-server)",
+          "checks",
+          List.of(ours, notaryCli, oursCosign, cosignCli));
+      System.out.printf(
+          Locale.ROOT,
+          "Notary v1: operator p50 %.1f ms vs CLI %.1f ms (%.2fx the CLI's time)%n",
+          ours.percentileMs(0.5),
+          notaryCli.percentileMs(0.5),
+          ours.percentileMs(0.5) / notaryCli.percentileMs(0.5));
+      System.out.printf(
+          Locale.ROOT,
+          "cosign:    operator p50 %.1f ms vs CLI %.1f ms (%.2fx the CLI's time)%n",
+          oursCosign.percentileMs(0.5),
+          cosignCli.percentileMs(0.5),
+          oursCosign.percentileMs(0.5) / cosignCli.percentileMs(0.5));
+    }
+  }
+
+  private static RegistryClient freshRegistry() {
+    return new RegistryClient(
+        Optional.empty(),
+        Map.of(RegistryClient.ANY_REGISTRY, new RegistryClient.Registry(true, Optional.empty())),
+        TIMEOUT);
+  }
+
+  /** Everything fetched again: tag, root, timestamp, snapshot, targets and delegations. */
+  private static boolean verifyDct(
+      ImageReference image,
+      NotaryServer notary,
+      Optional<javax.net.ssl.SSLContext> tls,
+      String rootKeyId,
+      SignerPolicy policy) {
+    NotaryVerifier verifier =
+        new NotaryVerifier(
+            new NotaryServerSource(URI.create(notary.url()), tls, TIMEOUT), Clock.systemUTC());
+    return verify(
+        image,
+        policy,
+        new ImageSignatureVerifier.TrustSources(Optional.of(verifier), Set.of(rootKeyId), false));
+  }
+
+  private static boolean verifyCosign(ImageReference image, SignerPolicy policy) {
+    return verify(
+        image, policy, new ImageSignatureVerifier.TrustSources(Optional.empty(), Set.of(), true));
+  }
+
+  /** Resolves the tag with a fresh registry client and verifies its digest. */
+  private static boolean verify(
+      ImageReference image, SignerPolicy policy, ImageSignatureVerifier.TrustSources sources) {
+    try {
+      RegistryClient registry = freshRegistry();
+      return allowed(
+          new ImageSignatureVerifier(registry)
+              .verify(image, registry.resolve(image), policy, sources));
+    } catch (Exception e) {
+      LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
+      return false;
+    }
+  }
+
+  private static boolean allowed(Verdict v) {
+    if (!v.allowed()) {
+      LoadRun.FIRST_ERROR.compareAndSet(null, v.message());
+    }
+    return v.allowed();
+  }
+}
