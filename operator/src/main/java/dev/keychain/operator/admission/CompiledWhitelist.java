@@ -36,7 +36,18 @@ record CompiledWhitelist(
 
   /** "namespace/name", or the name of a cluster whitelist (names have no "/"). */
   String id() {
-    return clusterScoped() ? name : namespace + "/" + name;
+    return id(namespace, name);
+  }
+
+  /** The id of whitelist {@code namespace/name}; namespace "" is a ClusterSignerWhitelist. */
+  static String id(String namespace, String name) {
+    return namespace.isEmpty() ? name : namespace + "/" + name;
+  }
+
+  /** What denials and logs call whitelist {@code namespace/name} (namespace "": cluster). */
+  static String label(String namespace, String name) {
+    return (namespace.isEmpty() ? "ClusterSignerWhitelist " : "SignerWhitelist ")
+        + id(namespace, name);
   }
 
   boolean clusterScoped() {
@@ -45,7 +56,7 @@ record CompiledWhitelist(
 
   /** What denials call it: "SignerWhitelist ns/name" or "ClusterSignerWhitelist name". */
   String label() {
-    return (clusterScoped() ? "ClusterSignerWhitelist " : "SignerWhitelist ") + id();
+    return label(namespace, name);
   }
 
   /** Whether only some namespaces are governed, so that their labels must be known. */

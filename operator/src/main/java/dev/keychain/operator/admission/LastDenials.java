@@ -44,9 +44,7 @@ public class LastDenials {
 
     @Override
     public String toString() {
-      return cluster()
-          ? "ClusterSignerWhitelist " + name
-          : "SignerWhitelist " + namespace + "/" + name;
+      return CompiledWhitelist.label(namespace, name);
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.keychain.operator.admission;
 
-import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,8 +23,8 @@ final class RegistryCredentials {
       return Optional.empty();
     }
     String name = registry.getCredentialsSecret();
-    String namespace =
-        wl instanceof ClusterSignerWhitelist ? operatorNamespace : wl.getMetadata().getNamespace();
+    String own = WhitelistCompiler.namespaceOf(wl);
+    String namespace = own.isEmpty() ? operatorNamespace : own;
     Secret s = client.secrets().inNamespace(namespace).withName(name).get();
     if (s == null) {
       throw new IllegalStateException(

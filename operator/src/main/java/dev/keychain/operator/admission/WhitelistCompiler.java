@@ -55,6 +55,11 @@ final class WhitelistCompiler {
     throw new IllegalArgumentException("not a whitelist: " + wl.getKind());
   }
 
+  /** The namespace of a SignerWhitelist; "" for a ClusterSignerWhitelist. */
+  static String namespaceOf(HasMetadata wl) {
+    return wl instanceof ClusterSignerWhitelist ? "" : wl.getMetadata().getNamespace();
+  }
+
   private static Optional<LabelSelector> namespaceSelectorOf(HasMetadata wl) {
     return wl instanceof ClusterSignerWhitelist c
         ? Optional.ofNullable(c.getSpec().getNamespaceSelector())
@@ -154,7 +159,7 @@ final class WhitelistCompiler {
     String registryKey = wl.getMetadata().getUid() + "/" + wl.getMetadata().getGeneration();
     return new CompiledWhitelist(
         wl.getMetadata().getUid(),
-        wl instanceof ClusterSignerWhitelist ? "" : wl.getMetadata().getNamespace(),
+        namespaceOf(wl),
         wl.getMetadata().getName(),
         namespaceSelectorOf(wl),
         wl.getMetadata().getGeneration(),

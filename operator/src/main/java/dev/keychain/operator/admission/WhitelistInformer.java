@@ -58,9 +58,7 @@ public class WhitelistInformer {
 
       @Override
       public void onDelete(T wl, boolean unknownFinalState) {
-        whitelists.remove(
-            wl instanceof ClusterSignerWhitelist ? "" : wl.getMetadata().getNamespace(),
-            wl.getMetadata().getName());
+        whitelists.remove(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName());
       }
     };
   }

@@ -1,6 +1,5 @@
 package dev.keychain.operator.admission;
 
-import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import jakarta.inject.Singleton;
@@ -35,10 +34,7 @@ public class Whitelists {
 
   /** Compiles and installs {@code wl} unless this version is installed; returns the compilation. */
   public CompiledWhitelist install(HasMetadata wl, Optional<String[]> registryCredentials) {
-    String id =
-        wl instanceof ClusterSignerWhitelist
-            ? wl.getMetadata().getName()
-            : wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+    String id = CompiledWhitelist.id(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName());
     CompiledWhitelist current = byId.get(id);
     if (current != null
         && current.fingerprint().equals(WhitelistCompiler.fingerprint(wl, registryCredentials))) {
@@ -54,7 +50,7 @@ public class Whitelists {
 
   /** Removes whitelist {@code namespace/name}, or cluster whitelist {@code name} (namespace ""). */
   public void remove(String namespace, String name) {
-    CompiledWhitelist previous = byId.remove(namespace.isEmpty() ? name : namespace + "/" + name);
+    CompiledWhitelist previous = byId.remove(CompiledWhitelist.id(namespace, name));
     metrics.forgetWhitelist(namespace, name);
     if (previous != null) {
       cache.invalidate(previous.uid());

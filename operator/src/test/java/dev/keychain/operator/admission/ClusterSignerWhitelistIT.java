@@ -6,25 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keychain.core.keys.KeyIds;
-import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelistSpec;
-import dev.keychain.operator.api.v1alpha1.CosignTrustSpec;
 import dev.keychain.operator.api.v1alpha1.NamespaceSelectorSpec;
-import dev.keychain.operator.api.v1alpha1.RegistrySpec;
 import dev.keychain.operator.api.v1alpha1.SelectorRequirementSpec;
-import dev.keychain.operator.api.v1alpha1.SignerSpec;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
-import dev.keychain.operator.api.v1alpha1.TrustSpec;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
-import dev.keychain.testing.fixtures.Cosign;
 import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
-import dev.keychain.testing.fixtures.TestPki;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,7 +26,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -53,8 +44,8 @@ import org.junit.jupiter.api.Test;
 class ClusterSignerWhitelistIT {
   static Path dir;
   static OciRegistry registry;
-  static String carolPem;
-  static String davePem;
+  static CosignSigner carol;
+  static CosignSigner dave;
   static TestImages.Pushed signed;
   static TestImages.Pushed unsigned;
 
@@ -64,16 +55,11 @@ class ClusterSignerWhitelistIT {
   static void publish() throws Exception {
     dir = Files.createTempDirectory("cluster-whitelist");
     registry = OciRegistry.start(dir.resolve("registry"));
-    Cosign cosign = Cosign.locate(dir.resolve("cosign"));
-    KeyPair carol = TestPki.create("carol").clientCertificate("carol").keys();
-    Path carolKey = dir.resolve("carol.pem");
-    Files.writeString(carolKey, TestPki.pem(carol.getPrivate()));
-    cosign.importKey(carolKey, "carol");
-    carolPem = Files.readString(dir.resolve("cosign/carol.pub"));
+    carol = CosignSigner.create(dir, "carol");
     // Dave signs nothing: a whitelist of dave only admits none of these images.
-    davePem = TestPki.pem(TestPki.create("dave").clientCertificate("dave").keys().getPublic());
+    dave = CosignSigner.create(dir, "dave");
     signed = registry.pushTestImage("team/app", "v1", "signed by carol");
-    cosign.sign(dir.resolve("cosign/carol.key"), signed.digestReference());
+    carol.sign(signed);
     unsigned = registry.pushTestImage("team/app", "unsigned", "unsigned");
   }
 
@@ -109,29 +95,12 @@ class ClusterSignerWhitelistIT {
             });
   }
 
-  private static <S extends SignerWhitelistSpec> S spec(S spec, String signerPem) {
-    spec.setImages(List.of(registry.hostPort() + "/team/*"));
-    SignerSpec signer = new SignerSpec();
-    signer.setName("signer");
-    signer.setKeyId(KeyIds.spkiFingerprint(PublicKeys.fromPem(signerPem)));
-    signer.setPublicKey(signerPem);
-    spec.setSigners(List.of(signer));
-    TrustSpec trust = new TrustSpec();
-    CosignTrustSpec cosign = new CosignTrustSpec();
-    cosign.setEnabled(true);
-    trust.setCosign(cosign);
-    spec.setTrust(trust);
-    RegistrySpec reg = new RegistrySpec();
-    reg.setInsecureHttp(true);
-    spec.setRegistry(reg);
-    return spec;
-  }
-
   /** A cluster whitelist of carol over this test's registry, for namespaces of {@code team}. */
   private static ClusterSignerWhitelist clusterWhitelist(String name, String team) {
     ClusterSignerWhitelist wl = new ClusterSignerWhitelist();
     wl.getMetadata().setName(name);
-    ClusterSignerWhitelistSpec spec = spec(new ClusterSignerWhitelistSpec(), carolPem);
+    ClusterSignerWhitelistSpec spec =
+        carol.whitelist(new ClusterSignerWhitelistSpec(), registry.hostPort() + "/team/*");
     if (team != null) {
       NamespaceSelectorSpec selector = new NamespaceSelectorSpec();
       selector.setMatchLabels(java.util.Map.of("team", team));
@@ -218,7 +187,7 @@ class ClusterSignerWhitelistIT {
     SignerWhitelist local = new SignerWhitelist();
     local.getMetadata().setName("dave-only");
     local.getMetadata().setNamespace(ns);
-    local.setSpec(spec(new SignerWhitelistSpec(), davePem));
+    local.setSpec(dave.whitelist(new SignerWhitelistSpec(), registry.hostPort() + "/team/*"));
     client.resource(local).create();
     await()
         .atMost(Duration.ofSeconds(30))

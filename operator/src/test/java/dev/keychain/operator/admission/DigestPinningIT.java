@@ -4,21 +4,13 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keychain.core.keys.KeyIds;
-import dev.keychain.core.keys.PublicKeys;
-import dev.keychain.operator.api.v1alpha1.CosignTrustSpec;
-import dev.keychain.operator.api.v1alpha1.RegistrySpec;
-import dev.keychain.operator.api.v1alpha1.SignerSpec;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
-import dev.keychain.operator.api.v1alpha1.TrustSpec;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
-import dev.keychain.testing.fixtures.Cosign;
 import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
-import dev.keychain.testing.fixtures.TestPki;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -31,9 +23,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,8 +39,7 @@ import org.junit.jupiter.api.Test;
 class DigestPinningIT {
   static Path dir;
   static OciRegistry registry;
-  static Cosign cosign;
-  static String carolPem;
+  static CosignSigner carol;
   static TestImages.Pushed signed;
   static TestImages.Pushed unsigned;
 
@@ -60,14 +49,9 @@ class DigestPinningIT {
   static void publish() throws Exception {
     dir = Files.createTempDirectory("digest-pinning");
     registry = OciRegistry.start(dir.resolve("registry"));
-    cosign = Cosign.locate(dir.resolve("cosign"));
-    KeyPair carol = TestPki.create("carol").clientCertificate("carol").keys();
-    Path carolKey = dir.resolve("carol.pem");
-    Files.writeString(carolKey, TestPki.pem(carol.getPrivate()));
-    cosign.importKey(carolKey, "carol");
-    carolPem = Files.readString(dir.resolve("cosign/carol.pub"));
+    carol = CosignSigner.create(dir, "carol");
     signed = registry.pushTestImage("team/app", "v1", "signed by carol");
-    cosign.sign(dir.resolve("cosign/carol.key"), signed.digestReference());
+    carol.sign(signed);
     unsigned = registry.pushTestImage("team/app", "unsigned", "unsigned");
   }
 
@@ -84,21 +68,8 @@ class DigestPinningIT {
     SignerWhitelist wl = new SignerWhitelist();
     wl.getMetadata().setName("team");
     wl.getMetadata().setNamespace(ns);
-    SignerWhitelistSpec spec = new SignerWhitelistSpec();
-    spec.setImages(List.of(registry.hostPort() + "/team/*"));
-    SignerSpec signer = new SignerSpec();
-    signer.setName("carol");
-    signer.setKeyId(KeyIds.spkiFingerprint(PublicKeys.fromPem(carolPem)));
-    signer.setPublicKey(carolPem);
-    spec.setSigners(List.of(signer));
-    TrustSpec trust = new TrustSpec();
-    CosignTrustSpec c = new CosignTrustSpec();
-    c.setEnabled(true);
-    trust.setCosign(c);
-    spec.setTrust(trust);
-    RegistrySpec reg = new RegistrySpec();
-    reg.setInsecureHttp(true);
-    spec.setRegistry(reg);
+    SignerWhitelistSpec spec =
+        carol.whitelist(new SignerWhitelistSpec(), registry.hostPort() + "/team/*");
     spec.setMode(mode);
     if (pinDigests != null) {
       spec.setPinDigests(pinDigests);
@@ -133,7 +104,7 @@ class DigestPinningIT {
   void pinsAPodsVerifiedImageToTheVerifiedDigestAndKeepsItWhenTheTagMoves() throws Exception {
     String ns = namespace(null, "Enforce");
     TestImages.Pushed first = registry.pushTestImage("team/app", "m1", "moving, signed");
-    cosign.sign(dir.resolve("cosign/carol.key"), first.digestReference());
+    carol.sign(first);
     String tag = first.tagReference();
 
     Pod pod = create(ns, tag);

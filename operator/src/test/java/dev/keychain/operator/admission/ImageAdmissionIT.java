@@ -24,12 +24,10 @@ import dev.keychain.operator.testing.Fixtures;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
 import dev.keychain.testing.fixtures.ContentTrustScenario;
-import dev.keychain.testing.fixtures.Cosign;
 import dev.keychain.testing.fixtures.NotaryClient;
 import dev.keychain.testing.fixtures.NotaryServer;
 import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
-import dev.keychain.testing.fixtures.TestPki;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -44,7 +42,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -66,7 +63,7 @@ class ImageAdmissionIT {
   static String gun;
   static String aliceId;
   static String malloryId;
-  static String carolPem;
+  static CosignSigner carol;
   static TestImages.Pushed legit;
   static TestImages.Pushed malicious;
   static TestImages.Pushed unsigned;
@@ -93,14 +90,9 @@ class ImageAdmissionIT {
             PublicKeys.fromPem(Files.readString(scenario.malloryCertificate())));
 
     // cosign: carol signs with the real cosign CLI
-    Cosign cosign = Cosign.locate(dir.resolve("cosign"));
-    KeyPair carol = TestPki.create("carol").clientCertificate("carol").keys();
-    Path carolKey = dir.resolve("carol.pem");
-    Files.writeString(carolKey, TestPki.pem(carol.getPrivate()));
-    cosign.importKey(carolKey, "carol");
-    carolPem = Files.readString(dir.resolve("cosign/carol.pub"));
+    carol = CosignSigner.create(dir, "carol");
     cosigned = registry.pushTestImage("cosign/app", "v1", "cosigned");
-    cosign.sign(dir.resolve("cosign/carol.key"), cosigned.digestReference());
+    carol.sign(cosigned);
   }
 
   @AfterAll
@@ -125,11 +117,7 @@ class ImageAdmissionIT {
     SignerSpec alice = new SignerSpec();
     alice.setName("alice");
     alice.setKeyId(aliceId);
-    SignerSpec carol = new SignerSpec();
-    carol.setName("carol");
-    carol.setKeyId(KeyIds.spkiFingerprint(PublicKeys.fromPem(carolPem)));
-    carol.setPublicKey(carolPem);
-    spec.setSigners(List.of(alice, carol));
+    spec.setSigners(List.of(alice, carol.signer()));
     TrustSpec trust = new TrustSpec();
     NotaryTrustSpec n = new NotaryTrustSpec();
     n.setServer(notaryUrl);
@@ -234,8 +222,7 @@ class ImageAdmissionIT {
     TestImages.Pushed both = registry.pushTestImage("edge/app", "both", "alice and carol");
     publisher.addHash(gun, "both", both.manifest().length, both.digest(), "targets/releases");
     publisher.publish(gun);
-    Cosign.locate(dir.resolve("cosign"))
-        .sign(dir.resolve("cosign/carol.key"), both.digestReference());
+    carol.sign(both);
     String ns = namespace();
     SignerWhitelist wl = whitelist(ns, "edge", "Enforce", notary.url());
     wl.getSpec().setImages(List.of(registry.hostPort() + "/edge/*"));
