@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Cold signature verification per format (Notary v1, cosign), each beside the real CLI verifying
-# the same image in the same run (notary lookup, cosign verify), on a loopback registry and
-# notary-server.
+# Cold signature verification per format (Notary v1, cosign, cosign attestations), each beside the
+# real CLI verifying the same image in the same run (notary lookup, cosign verify, cosign
+# verify-attestation), on a loopback registry and notary-server.
 # Usage: bench/run-cold-verification.sh [iterations per phase (30)]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

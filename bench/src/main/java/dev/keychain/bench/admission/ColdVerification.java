@@ -1,6 +1,9 @@
 package dev.keychain.bench.admission;
 
 import dev.keychain.bench.LoadRun;
+import dev.keychain.core.attest.AttestationRequirement;
+import dev.keychain.core.attest.PredicateCondition;
+import dev.keychain.core.attest.PredicateTypes;
 import dev.keychain.core.keys.KeyIds;
 import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.core.oci.ImageReference;
@@ -34,7 +37,9 @@ import java.util.Set;
  * Cold signature verification per format, beside the real CLI verifying the same image in the same
  * run: Docker Content Trust (our TUF verification of a fresh repository view, tag resolved at the
  * registry) against {@code notary lookup} with an empty trust directory, and cosign (signature
- * artifact fetched and checked) against {@code cosign verify --key}. Nothing is cached between
+ * artifact fetched and checked) against {@code cosign verify --key}, and a required SLSA provenance
+ * attestation (signature and attestation checked, builder and source matched) against {@code cosign
+ * verify-attestation --key} (which checks the attestation only). Nothing is cached between
  * iterations on either side; the CLIs also pay their process start, which is what a user of them
  * pays per check. Registry and notary-server run on loopback.
  *
@@ -42,6 +47,8 @@ import java.util.Set;
  */
 public final class ColdVerification {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final String BUILDER = "https://github.com/example/.github/workflows/release.yml";
+  private static final String REPOSITORY = "https://github.com/example/app";
 
   private ColdVerification() {}
 
@@ -60,6 +67,21 @@ public final class ColdVerification {
       String carolPem = Files.readString(carolPub);
       TestImages.Pushed cosigned = registry.pushTestImage("cosign/app", "v1", "cosigned");
       cosign.sign(work.resolve("cosign/carol.key"), cosigned.digestReference());
+      TestImages.Pushed attested = registry.pushTestImage("cosign/built", "v1", "attested");
+      cosign.sign(work.resolve("cosign/carol.key"), attested.digestReference());
+      Path provenance = work.resolve("provenance.json");
+      Files.writeString(
+          provenance,
+          "{\"buildDefinition\":{\"externalParameters\":{\"workflow\":{\"repository\":\""
+              + REPOSITORY
+              + "\"}}},\"runDetails\":{\"builder\":{\"id\":\""
+              + BUILDER
+              + "\"}}}");
+      cosign.attest(
+          work.resolve("cosign/carol.key"),
+          provenance,
+          "slsaprovenance1",
+          attested.digestReference());
 
       ImageReference dctImage = ImageReference.parse(dct.legit().tagReference());
       String aliceId =
@@ -79,6 +101,18 @@ public final class ColdVerification {
                       Optional.of(PublicKeys.fromPem(carolPem)))),
               SignerPolicy.Rule.ANY,
               1);
+      ImageReference attestedImage = ImageReference.parse(attested.tagReference());
+      SignerPolicy carolWithProvenance =
+          carolPolicy.requiring(
+              List.of(
+                  new AttestationRequirement(
+                      "slsaprovenance1",
+                      PredicateTypes.SLSA_PROVENANCE_V1,
+                      Set.of(),
+                      List.of(
+                          PredicateCondition.builderId(PredicateTypes.SLSA_PROVENANCE_V1, BUILDER),
+                          PredicateCondition.sourceRepository(
+                              PredicateTypes.SLSA_PROVENANCE_V1, REPOSITORY)))));
       var notaryTls = Optional.of(TrustBundles.trusting(notary.pki().caPem()));
       String rootKeyId = dct.publisher().rootKeyId();
 
@@ -86,6 +120,7 @@ public final class ColdVerification {
       for (int i = 0; i < 20; i++) {
         verifyDct(dctImage, notary, notaryTls, rootKeyId, alice);
         verifyCosign(cosignImage, carolPolicy);
+        verifyCosign(attestedImage, carolWithProvenance);
       }
       LoadRun.Result ours =
           LoadRun.runCount(
@@ -124,10 +159,28 @@ public final class ColdVerification {
                   return false;
                 }
               });
+      LoadRun.Result oursAttestation =
+          LoadRun.runCount(
+              "attestation: operator (cold)",
+              n,
+              i -> verifyCosign(attestedImage, carolWithProvenance));
+      LoadRun.Result attestationCli =
+          LoadRun.runCount(
+              "attestation: cosign CLI",
+              n,
+              i -> {
+                try {
+                  cosign.verifyAttestation(carolPub, "slsaprovenance1", attested.tagReference());
+                  return true;
+                } catch (RuntimeException e) {
+                  LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
+                  return false;
+                }
+              });
       LoadRun.print(
           "Cold verification per format (one client, loopback registry and notary-server)",
           "checks",
-          List.of(ours, notaryCli, oursCosign, cosignCli));
+          List.of(ours, notaryCli, oursCosign, cosignCli, oursAttestation, attestationCli));
       System.out.printf(
           Locale.ROOT,
           "Notary v1: operator p50 %.1f ms vs CLI %.1f ms (%.2fx the CLI's time)%n",
@@ -140,6 +193,12 @@ public final class ColdVerification {
           oursCosign.percentileMs(0.5),
           cosignCli.percentileMs(0.5),
           oursCosign.percentileMs(0.5) / cosignCli.percentileMs(0.5));
+      System.out.printf(
+          Locale.ROOT,
+          "attestation: operator p50 %.1f ms vs CLI %.1f ms (%.2fx the CLI's time)%n",
+          oursAttestation.percentileMs(0.5),
+          attestationCli.percentileMs(0.5),
+          oursAttestation.percentileMs(0.5) / attestationCli.percentileMs(0.5));
     }
   }
 

@@ -13,12 +13,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * cosign's signature artifacts in a registry: an OCI manifest tagged {@code sha256-<hex>.sig} in
- * the image's repository, one layer per signature holding the simple-signing payload, the signature
- * in the layer's {@code dev.cosignproject.cosign/signature} annotation.
+ * cosign's artifacts in a registry: OCI manifests in the image's repository tagged {@code
+ * sha256-<hex>.sig} (one layer per signature holding the simple-signing payload, the signature in
+ * the layer's {@code dev.cosignproject.cosign/signature} annotation) and {@code sha256-<hex>.att}
+ * (one layer per attestation holding a DSSE envelope).
  */
 public final class CosignArtifacts {
   public static final String LAYER_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -35,53 +38,81 @@ public final class CosignArtifacts {
     return digest.replace(':', '-') + ".sig";
   }
 
-  private static ImageReference signatureRef(ImageReference image, String digest) {
-    return new ImageReference(
-        image.registry(), image.repository(), signatureTag(digest), Optional.empty());
+  /** The tag cosign stores an image's attestations under. */
+  public static String attestationTag(String digest) {
+    return digest.replace(':', '-') + ".att";
   }
 
-  /** The signatures stored for {@code digest}; empty if there are none. */
-  public static List<CosignSignature> fetch(
-      RegistryClient registry, ImageReference image, String digest) throws RegistryException {
+  private static ImageReference tagged(ImageReference image, String tag) {
+    return new ImageReference(image.registry(), image.repository(), tag, Optional.empty());
+  }
+
+  /** One layer of a signature or attestation artifact: its blob's digest and its annotations. */
+  record Layer(int index, String digest, JsonNode annotations) {}
+
+  /**
+   * The layers of type {@code layerType} of the artifact tagged {@code tag}, at most {@code
+   * maxLayers} in all; empty if there is no artifact. Errors name the artifact and the field.
+   */
+  static List<Layer> layers(
+      RegistryClient registry, ImageReference image, String tag, String layerType, int maxLayers)
+      throws RegistryException {
     RegistryClient.Manifest manifest;
     try {
-      manifest = registry.fetchManifest(signatureRef(image, digest));
+      manifest = registry.fetchManifest(tagged(image, tag));
     } catch (RegistryException e) {
       if (e.reason() == RegistryException.Reason.NOT_FOUND) {
         return List.of();
       }
       throw e;
     }
-    List<CosignSignature> out = new ArrayList<>();
     try {
-      UntrustedJson doc =
-          UntrustedJson.parse(
-              manifest.bytes(), "cosign signature manifest " + signatureTag(digest));
+      UntrustedJson doc = UntrustedJson.parse(manifest.bytes(), "cosign artifact manifest " + tag);
       JsonNode layers = doc.array(doc.root(), "layers", "");
-      if (layers.size() > MAX_SIGNATURES) {
-        throw doc.error("layers", "more than " + MAX_SIGNATURES + " signatures");
+      if (layers.size() > maxLayers) {
+        throw doc.error("layers", "more than " + maxLayers + " layers");
       }
+      List<Layer> out = new ArrayList<>();
       for (int i = 0; i < layers.size(); i++) {
         String at = "layers[" + i + "]";
         JsonNode layer = layers.get(i);
-        if (!LAYER_TYPE.equals(layer.path("mediaType").asText())) {
+        if (!layerType.equals(layer.path("mediaType").asText())) {
           continue;
         }
         String blobDigest = doc.text(layer, "digest", at);
-        String signature =
-            doc.text(
-                doc.object(layer, "annotations", at), SIGNATURE_ANNOTATION, at + ".annotations");
-        byte[] sig;
-        try {
-          sig = Base64.getDecoder().decode(signature);
-        } catch (IllegalArgumentException e) {
-          throw doc.error(at + ".annotations." + SIGNATURE_ANNOTATION, "is not base64");
-        }
-        out.add(new CosignSignature(registry.fetchBlob(image, blobDigest, MAX_PAYLOAD_BYTES), sig));
+        JsonNode annotations = layer.path("annotations");
+        out.add(new Layer(i, blobDigest, annotations.isObject() ? annotations : JSON.nullNode()));
       }
+      return out;
     } catch (MalformedJsonException e) {
       throw new RegistryException(
           RegistryException.Reason.MALFORMED, image + ": " + e.getMessage());
+    }
+  }
+
+  /** The signatures stored for {@code digest}; empty if there are none. */
+  public static List<CosignSignature> fetch(
+      RegistryClient registry, ImageReference image, String digest) throws RegistryException {
+    String tag = signatureTag(digest);
+    List<CosignSignature> out = new ArrayList<>();
+    for (Layer layer : layers(registry, image, tag, LAYER_TYPE, MAX_SIGNATURES)) {
+      String at = "cosign artifact manifest " + tag + ": layers[" + layer.index() + "]";
+      JsonNode signature = layer.annotations().path(SIGNATURE_ANNOTATION);
+      if (!signature.isTextual() || signature.asText().isEmpty()) {
+        throw new RegistryException(
+            RegistryException.Reason.MALFORMED,
+            image + ": " + at + ".annotations." + SIGNATURE_ANNOTATION + " is missing");
+      }
+      byte[] sig;
+      try {
+        sig = Base64.getDecoder().decode(signature.asText());
+      } catch (IllegalArgumentException e) {
+        throw new RegistryException(
+            RegistryException.Reason.MALFORMED,
+            image + ": " + at + ".annotations." + SIGNATURE_ANNOTATION + " is not base64");
+      }
+      out.add(
+          new CosignSignature(registry.fetchBlob(image, layer.digest(), MAX_PAYLOAD_BYTES), sig));
     }
     return out;
   }
@@ -93,10 +124,31 @@ public final class CosignArtifacts {
   public static String attach(
       RegistryClient registry, ImageReference image, String digest, CosignSignature signature)
       throws RegistryException {
-    ImageReference sigRef = signatureRef(image, digest);
+    return attachLayer(
+        registry,
+        image,
+        signatureTag(digest),
+        LAYER_TYPE,
+        signature.payload(),
+        Map.of(SIGNATURE_ANNOTATION, Base64.getEncoder().encodeToString(signature.signature())));
+  }
+
+  /**
+   * Appends a layer holding {@code blob} to the artifact tagged {@code tag} (creating it), as
+   * cosign does for signatures and attestations; returns the artifact's new manifest digest.
+   */
+  static String attachLayer(
+      RegistryClient registry,
+      ImageReference image,
+      String tag,
+      String layerType,
+      byte[] blob,
+      Map<String, String> annotations)
+      throws RegistryException {
+    ImageReference ref = tagged(image, tag);
     ArrayNode layers = JSON.createArrayNode();
     try {
-      JsonNode existing = JSON.readTree(registry.fetchManifest(sigRef).bytes()).get("layers");
+      JsonNode existing = JSON.readTree(registry.fetchManifest(ref).bytes()).get("layers");
       if (existing != null && existing.isArray()) {
         existing.forEach(layers::add);
       }
@@ -106,18 +158,17 @@ public final class CosignArtifacts {
       }
     } catch (java.io.IOException e) {
       throw new RegistryException(
-          RegistryException.Reason.MALFORMED, sigRef + ": existing signature manifest is not JSON");
+          RegistryException.Reason.MALFORMED, ref + ": existing artifact manifest is not JSON");
     }
-    String payloadDigest = registry.pushBlob(image, signature.payload());
+    String blobDigest = registry.pushBlob(image, blob);
     ObjectNode layer =
         layers
             .addObject()
-            .put("mediaType", LAYER_TYPE)
-            .put("size", signature.payload().length)
-            .put("digest", payloadDigest);
-    layer
-        .putObject("annotations")
-        .put(SIGNATURE_ANNOTATION, Base64.getEncoder().encodeToString(signature.signature()));
+            .put("mediaType", layerType)
+            .put("size", blob.length)
+            .put("digest", blobDigest);
+    ObjectNode notes = layer.putObject("annotations");
+    new TreeMap<>(annotations).forEach(notes::put);
 
     ObjectNode config =
         JSON.createObjectNode().put("architecture", "").put("created", "0001-01-01T00:00:00Z");
@@ -139,9 +190,6 @@ public final class CosignArtifacts {
         .put("digest", configDigest);
     manifest.set("layers", layers);
     return registry.pushManifest(
-        image,
-        signatureTag(digest),
-        OCI_MANIFEST,
-        manifest.toString().getBytes(StandardCharsets.UTF_8));
+        image, tag, OCI_MANIFEST, manifest.toString().getBytes(StandardCharsets.UTF_8));
   }
 }

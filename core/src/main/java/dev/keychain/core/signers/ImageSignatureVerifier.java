@@ -1,6 +1,7 @@
 package dev.keychain.core.signers;
 
 import dev.keychain.core.cosign.CosignArtifacts;
+import dev.keychain.core.cosign.CosignAttestations;
 import dev.keychain.core.cosign.CosignSignature;
 import dev.keychain.core.cosign.SimpleSigning;
 import dev.keychain.core.json.MalformedJsonException;
@@ -49,14 +50,18 @@ public final class ImageSignatureVerifier {
         image.digest().isPresent() ? "image " + image : "image " + image + " (" + digest + ")";
     SignerPolicy.Outcome o = policy.apply(e.found);
     if (o.satisfied()) {
-      return new Verdict(
-          true,
-          Verdict.Reason.SIGNED,
-          image.toString(),
-          Optional.of(digest),
-          subject + ": signed by " + String.join(", ", o.matched()),
-          o.matched(),
-          true);
+      String signed = subject + ": signed by " + String.join(", ", o.matched());
+      if (policy.attestations().isEmpty()) {
+        return new Verdict(
+            true,
+            Verdict.Reason.SIGNED,
+            image.toString(),
+            Optional.of(digest),
+            signed,
+            o.matched(),
+            true);
+      }
+      return attestations(image, digest, policy, signed, o.matched());
     }
     Verdict.Reason reason;
     String why;
@@ -93,6 +98,66 @@ public final class ImageSignatureVerifier {
         message,
         o.matched(),
         e.sourceError == null);
+  }
+
+  /**
+   * The verdict on an image whose signatures met the policy, by its attestations: only then are
+   * they fetched, so that an unsigned image costs no more than before.
+   */
+  private Verdict attestations(
+      ImageReference image,
+      String digest,
+      SignerPolicy policy,
+      String signed,
+      List<String> matched) {
+    Set<String> wanted = new java.util.HashSet<>();
+    policy.attestations().forEach(a -> wanted.add(a.predicateType()));
+    List<CosignAttestations.Stored> stored;
+    try {
+      stored = CosignAttestations.fetch(registry, image, digest, wanted::contains);
+    } catch (RegistryException ex) {
+      boolean unavailable =
+          ex.reason() == RegistryException.Reason.UNAVAILABLE
+              || ex.reason() == RegistryException.Reason.UNAUTHORIZED;
+      return new Verdict(
+          false,
+          unavailable ? Verdict.Reason.UNAVAILABLE : Verdict.Reason.TRUST_DATA_INVALID,
+          image.toString(),
+          Optional.of(digest),
+          signed
+              + ", but attestations could not be verified [cosign attestations: "
+              + ex.getMessage()
+              + "]",
+          matched,
+          false);
+    }
+    AttestationCheck.Outcome a =
+        AttestationCheck.check(stored, policy.attestations(), policy.signers(), digest);
+    if (a.satisfied()) {
+      return new Verdict(
+          true,
+          Verdict.Reason.SIGNED,
+          image.toString(),
+          Optional.of(digest),
+          signed + "; attested " + String.join(", ", a.met()),
+          matched,
+          true);
+    }
+    List<String> notes = new ArrayList<>(a.notes());
+    if (stored.isEmpty()) {
+      notes.add("no cosign attestations");
+    }
+    return new Verdict(
+        false,
+        Verdict.Reason.ATTESTATION_NOT_MET,
+        image.toString(),
+        Optional.of(digest),
+        signed
+            + ", but "
+            + String.join("; ", a.unmet())
+            + (notes.isEmpty() ? "" : " [" + String.join("; ", notes) + "]"),
+        matched,
+        true);
   }
 
   /** What the sources said. */

@@ -1,5 +1,6 @@
 package dev.keychain.core.signers;
 
+import dev.keychain.core.attest.AttestationRequirement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -10,9 +11,14 @@ import java.util.Set;
 /**
  * Which signatures admit an image: {@code ANY} whitelisted key (seed 002's rule), {@code ALL} of
  * the listed signers, or a {@code THRESHOLD} of distinct whitelisted keys. Keys count once however
- * many signatures they made and under however many IDs they are listed.
+ * many signatures they made and under however many IDs they are listed. Required attestations come
+ * on top: each must be met by a signed in-toto statement about the image.
  */
-public record SignerPolicy(List<TrustedSigner> signers, Rule rule, int threshold) {
+public record SignerPolicy(
+    List<TrustedSigner> signers,
+    Rule rule,
+    int threshold,
+    List<AttestationRequirement> attestations) {
   /** The rule. */
   public enum Rule {
     ANY,
@@ -22,6 +28,7 @@ public record SignerPolicy(List<TrustedSigner> signers, Rule rule, int threshold
 
   public SignerPolicy {
     signers = List.copyOf(signers);
+    attestations = List.copyOf(attestations);
     if (signers.isEmpty()) {
       throw new IllegalArgumentException("a signer policy needs at least one signer");
     }
@@ -32,6 +39,35 @@ public record SignerPolicy(List<TrustedSigner> signers, Rule rule, int threshold
               + " must be between 1 and the number of signers "
               + signers.size());
     }
+  }
+
+  public SignerPolicy(List<TrustedSigner> signers, Rule rule, int threshold) {
+    this(signers, rule, threshold, List.of());
+  }
+
+  /**
+   * This policy, also requiring these attestations; each names signers of this policy that have a
+   * public key (attestations carry no key), or none for any such signer.
+   */
+  public SignerPolicy requiring(List<AttestationRequirement> required) {
+    Set<String> withKeys = new LinkedHashSet<>();
+    signers.stream().filter(s -> s.publicKey().isPresent()).forEach(s -> withKeys.add(s.name()));
+    for (AttestationRequirement a : required) {
+      if (withKeys.isEmpty()) {
+        throw new IllegalArgumentException(
+            a.describe() + ": attestations need a signer with a publicKey");
+      }
+      for (String name : a.signers()) {
+        if (!withKeys.contains(name)) {
+          throw new IllegalArgumentException(
+              a.describe()
+                  + ": signer "
+                  + name
+                  + " is not a usable whitelisted signer with a publicKey");
+        }
+      }
+    }
+    return new SignerPolicy(signers, rule, threshold, required);
   }
 
   public static SignerPolicy any(List<TrustedSigner> signers) {

@@ -3,6 +3,10 @@ package dev.keychain.core.fuzz;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.keychain.core.attest.Dsse;
+import dev.keychain.core.attest.InTotoStatement;
+import dev.keychain.core.attest.PredicateCondition;
+import dev.keychain.core.attest.PredicateTypes;
 import dev.keychain.core.audit.Checkpoint;
 import dev.keychain.core.audit.HeadNote;
 import dev.keychain.core.auth.AuthFailure;
@@ -203,6 +207,34 @@ class UntrustedInputFuzzTest {
         "SimpleSigning.signedDigest",
         input,
         () -> SimpleSigning.signedDigest(input),
+        List.of(MalformedJsonException.class));
+  }
+
+  @Property
+  void dsseEnvelopesAndInTotoStatementsParseOrAreRefused(@ForAll long seed) {
+    String statement =
+        "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"app\","
+            + "\"digest\":{\"sha256\":\""
+            + "0a".repeat(32)
+            + "\"}}],\"predicateType\":\"https://slsa.dev/provenance/v1\","
+            + "\"predicate\":{\"runDetails\":{\"builder\":{\"id\":\"https://b\"}}}}";
+    byte[] mutated = Mutations.mutate(statement.getBytes(StandardCharsets.UTF_8), seed);
+    parsesOrRefuses(
+        "InTotoStatement.parse",
+        mutated,
+        () ->
+            PredicateCondition.builderId(PredicateTypes.SLSA_PROVENANCE_V1, "https://b")
+                .unmet(InTotoStatement.parse(mutated, "statement").predicate()),
+        List.of(MalformedJsonException.class));
+    byte[] envelope =
+        Mutations.mutate(
+            Dsse.encode(
+                Dsse.IN_TOTO, statement.getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3}),
+            seed);
+    parsesOrRefuses(
+        "Dsse.parse",
+        envelope,
+        () -> Dsse.parse(envelope, "envelope").signedBytes(),
         List.of(MalformedJsonException.class));
   }
 }

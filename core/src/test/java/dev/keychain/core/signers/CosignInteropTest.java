@@ -6,21 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keychain.core.cosign.CosignSigner;
-import dev.keychain.core.keys.KeyIds;
 import dev.keychain.core.oci.ImageReference;
 import dev.keychain.core.oci.RegistryClient;
 import dev.keychain.testing.fixtures.Cosign;
 import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
 import dev.keychain.testing.fixtures.TestPki;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Signatures made by the real cosign CLI verify here, and ours verify with cosign. */
 class CosignInteropTest {
   @TempDir static Path dir;
+  static CosignRig rig;
   static OciRegistry registry;
   static Cosign cosign;
   static KeyPair alice;
@@ -37,37 +32,24 @@ class CosignInteropTest {
   static RegistryClient client;
   static ImageSignatureVerifier verifier;
   static SignerPolicy policy;
-  static final ImageSignatureVerifier.TrustSources COSIGN_ONLY =
-      new ImageSignatureVerifier.TrustSources(Optional.empty(), Set.of(), true);
+  static final ImageSignatureVerifier.TrustSources COSIGN_ONLY = CosignRig.COSIGN_ONLY;
 
   @BeforeAll
   static void start() throws Exception {
-    registry = OciRegistry.start(dir.resolve("registry"));
-    cosign = Cosign.locate(dir.resolve("cosign"));
-    TestPki pki = TestPki.create("signers");
-    alice = pki.clientCertificate("alice").keys();
-    Path pem = dir.resolve("alice.pem");
-    Files.writeString(pem, TestPki.pem(alice.getPrivate()));
-    aliceCosignKey = cosign.importKey(pem, "alice");
-    alicePub = dir.resolve("cosign/alice.pub");
-    client =
-        new RegistryClient(
-            Optional.empty(),
-            Map.of(registry.hostPort(), new RegistryClient.Registry(true, Optional.empty())),
-            Duration.ofSeconds(5));
-    verifier = new ImageSignatureVerifier(client);
-    policy =
-        SignerPolicy.any(
-            List.of(
-                new TrustedSigner(
-                    "alice",
-                    KeyIds.spkiFingerprint(alice.getPublic()),
-                    Optional.of(alice.getPublic()))));
+    rig = CosignRig.start(dir);
+    registry = rig.registry();
+    cosign = rig.cosign();
+    alice = rig.alice();
+    aliceCosignKey = rig.aliceCosignKey();
+    alicePub = rig.alicePub();
+    client = rig.client();
+    verifier = rig.verifier();
+    policy = SignerPolicy.any(List.of(rig.aliceSigner()));
   }
 
   @AfterAll
   static void stop() {
-    registry.close();
+    rig.close();
   }
 
   private static Verdict verify(TestImages.Pushed image) {

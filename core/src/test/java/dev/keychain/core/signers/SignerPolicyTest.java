@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keychain.core.attest.AttestationRequirement;
+import dev.keychain.core.attest.PredicateTypes;
 import dev.keychain.core.keys.KeyIds;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -98,5 +100,26 @@ class SignerPolicyTest {
         e.getMessage());
     assertThrows(
         IllegalArgumentException.class, () -> new TrustedSigner("x", "ABC", Optional.empty()));
+  }
+
+  @Test
+  void attestationsMayNameOnlyWhitelistedSignersWithKeys() throws Exception {
+    PublicKey alice = key();
+    PublicKey bob = key();
+    SignerPolicy policy =
+        SignerPolicy.any(
+            List.of(
+                new TrustedSigner("alice", KeyIds.spkiFingerprint(alice), Optional.of(alice)),
+                new TrustedSigner("bob", KeyIds.spkiFingerprint(bob), Optional.empty())));
+    AttestationRequirement byBob =
+        new AttestationRequirement("sbom", PredicateTypes.SPDX, java.util.Set.of("bob"), List.of());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> policy.requiring(List.of(byBob)));
+    assertEquals(
+        "attestation sbom: signer bob is not a usable whitelisted signer with a publicKey",
+        e.getMessage());
+    AttestationRequirement byAnyone =
+        new AttestationRequirement("sbom", PredicateTypes.SPDX, java.util.Set.of(), List.of());
+    assertEquals(List.of(byAnyone), policy.requiring(List.of(byAnyone)).attestations());
   }
 }

@@ -1,5 +1,8 @@
 package dev.keychain.operator.admission;
 
+import dev.keychain.core.attest.AttestationRequirement;
+import dev.keychain.core.attest.PredicateCondition;
+import dev.keychain.core.attest.PredicateTypes;
 import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.core.oci.RegistryClient;
 import dev.keychain.core.signers.ImageSignatureVerifier;
@@ -8,8 +11,10 @@ import dev.keychain.core.signers.TrustedSigner;
 import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.core.tuf.NotaryServerSource;
 import dev.keychain.core.tuf.NotaryVerifier;
+import dev.keychain.operator.api.v1alpha1.AttestationSpec;
 import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.NamespaceSelectorSpec;
+import dev.keychain.operator.api.v1alpha1.PredicateConditionSpec;
 import dev.keychain.operator.api.v1alpha1.SignerSpec;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
@@ -105,6 +110,19 @@ final class WhitelistCompiler {
                     + String.join("; ", problems));
         policy = Optional.empty();
       }
+      if (policy.isPresent() && spec.getAttestations() != null) {
+        List<AttestationRequirement> required = attestations(spec.getAttestations());
+        try {
+          policy = Optional.of(policy.get().requiring(required));
+        } catch (IllegalArgumentException e) {
+          throw new AttestationProblem(e.getMessage());
+        }
+      }
+    } catch (AttestationProblem e) {
+      // a whitelist whose required attestations cannot be checked must not admit without them
+      problems.add(e.getMessage());
+      unusable = Optional.of("attestations are not usable: " + e.getMessage());
+      policy = Optional.empty();
     } catch (IllegalArgumentException e) {
       unusable =
           Optional.of(
@@ -174,6 +192,51 @@ final class WhitelistCompiler {
         fingerprint(wl, registryCredentials),
         List.copyOf(problems),
         unusable);
+  }
+
+  /** A required attestation that cannot be checked as written. */
+  private static final class AttestationProblem extends IllegalArgumentException {
+    AttestationProblem(String message) {
+      super(message);
+    }
+  }
+
+  private static List<AttestationRequirement> attestations(List<AttestationSpec> specs) {
+    List<AttestationRequirement> out = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      AttestationSpec a = specs.get(i);
+      String at = "attestations[" + i + "]";
+      try {
+        String type =
+            PredicateTypes.resolve(a.getPredicateType())
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "predicateType '"
+                                + a.getPredicateType()
+                                + "' is neither a URI nor a cosign type name"));
+        List<PredicateCondition> conditions = new ArrayList<>();
+        if (a.getBuilderId() != null) {
+          conditions.add(PredicateCondition.builderId(type, a.getBuilderId()));
+        }
+        if (a.getSourceRepository() != null) {
+          conditions.add(PredicateCondition.sourceRepository(type, a.getSourceRepository()));
+        }
+        for (PredicateConditionSpec c :
+            a.getConditions() == null ? List.<PredicateConditionSpec>of() : a.getConditions()) {
+          conditions.add(PredicateCondition.at(c.getPath(), c.getEquals()));
+        }
+        out.add(
+            new AttestationRequirement(
+                a.getPredicateType(),
+                type,
+                Set.copyOf(a.getSigners() == null ? List.of() : a.getSigners()),
+                conditions));
+      } catch (IllegalArgumentException e) {
+        throw new AttestationProblem(at + ": " + e.getMessage());
+      }
+    }
+    return out;
   }
 
   /** Identifies what a compilation depends on: the whitelist's generation and the credentials. */

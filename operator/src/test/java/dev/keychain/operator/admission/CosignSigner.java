@@ -34,6 +34,14 @@ record CosignSigner(String name, Cosign cosign, Path cosignKey, String publicKey
     cosign.sign(cosignKey, image.digestReference());
   }
 
+  /** {@code cosign attest} of the image by its digest with a predicate of {@code type}. */
+  void attest(TestImages.Pushed image, String type, String predicateJson) throws IOException {
+    Path predicate = Files.createTempFile("predicate", ".json");
+    Files.writeString(predicate, predicateJson);
+    cosign.attest(cosignKey, predicate, type, image.digestReference());
+    Files.delete(predicate);
+  }
+
   /** This signer as a whitelist lists it: key ID and PEM public key. */
   SignerSpec signer() {
     SignerSpec s = new SignerSpec();

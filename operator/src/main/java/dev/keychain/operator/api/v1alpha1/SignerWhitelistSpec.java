@@ -18,6 +18,10 @@ import java.util.List;
     value =
         "!has(self.trust.cosign) || !self.trust.cosign.enabled || self.signers.exists(s, has(s.publicKey))",
     message = "cosign trust needs at least one signer with a publicKey")
+@ValidationRule(
+    value =
+        "!has(self.attestations) || size(self.attestations) == 0 || (has(self.trust.cosign) && self.trust.cosign.enabled)",
+    message = "attestations need trust.cosign.enabled: they are read as cosign attestations")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SignerWhitelistSpec {
   @Required
@@ -47,10 +51,23 @@ public class SignerWhitelistSpec {
       "Enforce denies what fails; Audit admits it with a warning and an audit event.")
   private String mode = "Enforce";
 
+  @Size(max = 8)
+  @JsonPropertyDescription(
+      "Attestations every governed image must carry on top of its signatures: in-toto statements about its digest (SLSA provenance, SBOMs) signed by a whitelisted key, as `cosign attest --key` stores them, with conditions on the predicate.")
+  private List<AttestationSpec> attestations;
+
   @Default("true")
   @JsonPropertyDescription(
       "Rewrite admitted images to the digest that was verified (`name:tag@sha256:...`) in pods and pod templates, so that nodes run exactly what was verified, however the tag moves later. An image several whitelists govern is pinned unless one of them sets false.")
   private Boolean pinDigests = true;
+
+  public List<AttestationSpec> getAttestations() {
+    return attestations;
+  }
+
+  public void setAttestations(List<AttestationSpec> attestations) {
+    this.attestations = attestations;
+  }
 
   public Boolean getPinDigests() {
     return pinDigests;
