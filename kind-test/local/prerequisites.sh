@@ -25,6 +25,8 @@ declare -A need=(
   [/bin/busybox]=busybox-static
   [/usr/bin/gcc]=gcc
   [/usr/include/stdio.h]=libc6-dev
+  [/usr/bin/ar]=binutils
+  [/usr/bin/xz]=xz-utils
 )
 command -v javac >/dev/null || need[javac]=openjdk-17-jdk-headless
 command -v go >/dev/null || need[go]=golang-go

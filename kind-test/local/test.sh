@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (Debian packages, Go), builds or reuses the cached
 # Kubernetes binaries (with the node's: kubelet, kube-proxy, kube-scheduler), CoreDNS, the node's
-# images, helm and cosign, then the Maven build with all unit and integration tests, among them
-# the scenarios on a real local node (NodeScenariosIT). Where no node can run here, that suite is
-# skipped with the one-line reason; in CI (CI=true) that is a failure.
+# images, helm, cosign, notation and a registry with the referrers API, then the Maven build with
+# all unit and integration tests, among them the scenarios on a real local node (NodeScenariosIT).
+# Where no node can run here, that suite is skipped with the one-line reason; in CI (CI=true) that
+# is a failure.
 # Extra arguments go to Maven (e.g. -pl core, -Dtest=...).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -30,6 +31,11 @@ start=$(date +%s)
 KEYCHAIN_COSIGN="$(bash kind-test/local/build-cosign.sh)"
 export KEYCHAIN_COSIGN
 echo "[test] cosign ready in $(( $(date +%s) - start ))s: $KEYCHAIN_COSIGN" >&2
+KEYCHAIN_NOTATION="$(bash kind-test/local/provide-notation.sh | tail -1)"
+export KEYCHAIN_NOTATION
+echo "[test] notation ready: $KEYCHAIN_NOTATION" >&2
+KEYCHAIN_REFERRERS_REGISTRY="$(bash kind-test/local/build-referrers-registry.sh | tail -1)"
+export KEYCHAIN_REFERRERS_REGISTRY
 KEYCHAIN_HELM="$(bash kind-test/local/build-helm.sh)"
 export KEYCHAIN_HELM
 echo "[test] helm ready in $(( $(date +%s) - start ))s: $KEYCHAIN_HELM" >&2

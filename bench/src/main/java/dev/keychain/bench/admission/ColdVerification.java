@@ -18,6 +18,7 @@ import dev.keychain.core.tuf.NotaryVerifier;
 import dev.keychain.testing.fixtures.ContentTrustScenario;
 import dev.keychain.testing.fixtures.Cosign;
 import dev.keychain.testing.fixtures.NotaryServer;
+import dev.keychain.testing.fixtures.Notation;
 import dev.keychain.testing.fixtures.OciRegistry;
 import dev.keychain.testing.fixtures.TestImages;
 import dev.keychain.testing.fixtures.TestPki;
@@ -101,6 +102,19 @@ public final class ColdVerification {
                       Optional.of(PublicKeys.fromPem(carolPem)))),
               SignerPolicy.Rule.ANY,
               1);
+      Notation notation = Notation.locate(work.resolve("notation"));
+      Path releaseCert = notation.generateTestKey("release");
+      TestImages.Pushed notarized = registry.pushTestImage("notation/app", "v1", "notarized");
+      notation.sign("release", "jws", notarized.digestReference());
+      notation.trust("bench", releaseCert, registry.hostPort() + "/notation/app", "*");
+      ImageReference notationImage = ImageReference.parse(notarized.tagReference());
+      SignerPolicy releasePolicy =
+          SignerPolicy.any(
+              List.of(
+                  new TrustedSigner(
+                      "release",
+                      KeyIds.spkiFingerprint(PublicKeys.fromPem(Files.readString(releaseCert))),
+                      Optional.empty())));
       ImageReference attestedImage = ImageReference.parse(attested.tagReference());
       SignerPolicy carolWithProvenance =
           carolPolicy.requiring(
@@ -121,6 +135,7 @@ public final class ColdVerification {
         verifyDct(dctImage, notary, notaryTls, rootKeyId, alice);
         verifyCosign(cosignImage, carolPolicy);
         verifyCosign(attestedImage, carolWithProvenance);
+        verifyNotation(notationImage, releasePolicy);
       }
       LoadRun.Result ours =
           LoadRun.runCount(
@@ -177,10 +192,34 @@ public final class ColdVerification {
                   return false;
                 }
               });
+      LoadRun.Result oursNotation =
+          LoadRun.runCount(
+              "Notation: operator (cold)", n, i -> verifyNotation(notationImage, releasePolicy));
+      LoadRun.Result notationCli =
+          LoadRun.runCount(
+              "Notation: notation verify CLI",
+              n,
+              i -> {
+                try {
+                  notation.verify(notarized.tagReference());
+                  return true;
+                } catch (RuntimeException e) {
+                  LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
+                  return false;
+                }
+              });
       LoadRun.print(
           "Cold verification per format (one client, loopback registry and notary-server)",
           "checks",
-          List.of(ours, notaryCli, oursCosign, cosignCli, oursAttestation, attestationCli));
+          List.of(
+              ours,
+              notaryCli,
+              oursCosign,
+              cosignCli,
+              oursNotation,
+              notationCli,
+              oursAttestation,
+              attestationCli));
       System.out.printf(
           Locale.ROOT,
           "Notary v1: operator p50 %.1f ms vs CLI %.1f ms (%.2fx the CLI's time)%n",
@@ -193,6 +232,12 @@ public final class ColdVerification {
           oursCosign.percentileMs(0.5),
           cosignCli.percentileMs(0.5),
           oursCosign.percentileMs(0.5) / cosignCli.percentileMs(0.5));
+      System.out.printf(
+          Locale.ROOT,
+          "Notation:  operator p50 %.1f ms vs CLI %.1f ms (%.2fx the CLI's time)%n",
+          oursNotation.percentileMs(0.5),
+          notationCli.percentileMs(0.5),
+          oursNotation.percentileMs(0.5) / notationCli.percentileMs(0.5));
       System.out.printf(
           Locale.ROOT,
           "attestation: operator p50 %.1f ms vs CLI %.1f ms (%.2fx the CLI's time)%n",
@@ -223,6 +268,13 @@ public final class ColdVerification {
         image,
         policy,
         new ImageSignatureVerifier.TrustSources(Optional.of(verifier), Set.of(rootKeyId), false));
+  }
+
+  private static boolean verifyNotation(ImageReference image, SignerPolicy policy) {
+    return verify(
+        image,
+        policy,
+        new ImageSignatureVerifier.TrustSources(Optional.empty(), Set.of(), false, true));
   }
 
   private static boolean verifyCosign(ImageReference image, SignerPolicy policy) {

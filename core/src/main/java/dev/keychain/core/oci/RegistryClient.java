@@ -135,6 +135,36 @@ public final class RegistryClient {
     return new Manifest(digest, mediaType, body);
   }
 
+  /**
+   * The OCI referrers API's index of the artifacts whose subject is {@code digest}, filtered by
+   * {@code artifactType}; empty if the registry has no referrers API (HTTP 404), so that the caller
+   * falls back to the referrers tag. At most 4 MiB are read.
+   */
+  public Optional<byte[]> fetchReferrers(ImageReference image, String digest, String artifactType)
+      throws RegistryException {
+    Response r =
+        send(
+            image,
+            "/v2/"
+                + image.repository()
+                + "/referrers/"
+                + digest
+                + "?artifactType="
+                + URLEncoder.encode(artifactType, StandardCharsets.UTF_8),
+            "application/vnd.oci.image.index.v1+json",
+            MAX_MANIFEST_BYTES);
+    if (r.statusCode() == 404) {
+      return Optional.empty();
+    }
+    expectOk(image, r, "referrers of " + digest);
+    if (r.body().length > MAX_MANIFEST_BYTES) {
+      throw new RegistryException(
+          RegistryException.Reason.TOO_LARGE,
+          image + ": referrers index of " + digest + " exceeds 4 MiB");
+    }
+    return Optional.of(r.body());
+  }
+
   /** A blob of the image's repository, checked against its digest. */
   public byte[] fetchBlob(ImageReference image, String digest, long maxBytes)
       throws RegistryException {

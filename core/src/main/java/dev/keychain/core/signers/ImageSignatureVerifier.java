@@ -7,6 +7,7 @@ import dev.keychain.core.cosign.SimpleSigning;
 import dev.keychain.core.json.MalformedJsonException;
 import dev.keychain.core.keys.KeyIds;
 import dev.keychain.core.keys.PublicKeys;
+import dev.keychain.core.notation.NotationSignatures;
 import dev.keychain.core.oci.ImageReference;
 import dev.keychain.core.oci.RegistryClient;
 import dev.keychain.core.oci.RegistryException;
@@ -16,6 +17,8 @@ import dev.keychain.core.tuf.SignedTarget;
 import dev.keychain.core.tuf.TufException;
 import dev.keychain.core.tuf.TufKey;
 import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,19 +27,33 @@ import java.util.Set;
 /**
  * Decides whether an image digest carries valid signatures by whitelisted keys, gathering evidence
  * from Notary v1 trust data (the signed target for the tag, or any target with the digest, in any
- * verified role) and from cosign signature artifacts, then applying the signer policy. Source
- * failures are noted; when the policy is not met because of one, the decision is a fail-closed
- * denial that is not cached.
+ * verified role), from cosign signature artifacts and from Notary Project (Notation) signatures,
+ * then applying the signer policy. Source failures are noted; when the policy is not met because of
+ * one, the decision is a fail-closed denial that is not cached.
  */
 public final class ImageSignatureVerifier {
   /** Where signatures are looked for. */
   public record TrustSources(
-      Optional<NotaryVerifier> notary, Set<String> notaryRootKeyIds, boolean cosign) {}
+      Optional<NotaryVerifier> notary,
+      Set<String> notaryRootKeyIds,
+      boolean cosign,
+      boolean notation) {
+    public TrustSources(
+        Optional<NotaryVerifier> notary, Set<String> notaryRootKeyIds, boolean cosign) {
+      this(notary, notaryRootKeyIds, cosign, false);
+    }
+  }
 
   private final RegistryClient registry;
+  private final Clock clock;
 
   public ImageSignatureVerifier(RegistryClient registry) {
+    this(registry, Clock.systemUTC());
+  }
+
+  public ImageSignatureVerifier(RegistryClient registry, Clock clock) {
     this.registry = registry;
+    this.clock = clock;
   }
 
   public Verdict verify(
@@ -45,6 +62,9 @@ public final class ImageSignatureVerifier {
     sources.notary().ifPresent(n -> notary(n, sources.notaryRootKeyIds(), image, digest, e));
     if (sources.cosign()) {
       cosign(image, digest, policy, e);
+    }
+    if (sources.notation()) {
+      notation(image, digest, policy, e);
     }
     String subject =
         image.digest().isPresent() ? "image " + image : "image " + image + " (" + digest + ")";
@@ -216,6 +236,24 @@ public final class ImageSignatureVerifier {
     }
     for (String u : trust.unusableRoles()) {
       e.notes.add("notary role " + u);
+    }
+  }
+
+  private void notation(ImageReference image, String digest, SignerPolicy policy, Evidence e) {
+    NotationSignatures.Found found;
+    try {
+      found = NotationSignatures.fetch(registry, image, digest);
+    } catch (RegistryException ex) {
+      e.sourceFailed(
+          ex.reason() == RegistryException.Reason.UNAVAILABLE
+              || ex.reason() == RegistryException.Reason.UNAUTHORIZED,
+          "notation: " + ex.getMessage());
+      return;
+    }
+    e.notes.addAll(found.notes());
+    Instant now = clock.instant();
+    for (NotationSignatures.Stored s : found.signatures()) {
+      NotationCheck.check(s, policy.signers(), digest, now, e.notes).ifPresent(e.found::add);
     }
   }
 

@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * Turns a SignerWhitelist or ClusterSignerWhitelist into what admission uses, collecting what it
@@ -83,7 +84,8 @@ final class WhitelistCompiler {
             new TrustedSigner(
                 s.getName(),
                 s.getKeyId(),
-                Optional.ofNullable(s.getPublicKey()).map(PublicKeys::fromPem)));
+                Optional.ofNullable(s.getPublicKey()).map(PublicKeys::fromPem),
+                Optional.ofNullable(s.getSubject()).map(X500Principal::new)));
       } catch (IllegalArgumentException e) {
         problems.add(
             e.getMessage().startsWith("signer ")
@@ -155,6 +157,9 @@ final class WhitelistCompiler {
     boolean cosign =
         spec.getTrust().getCosign() != null
             && Boolean.TRUE.equals(spec.getTrust().getCosign().getEnabled());
+    boolean notation =
+        spec.getTrust().getNotation() != null
+            && Boolean.TRUE.equals(spec.getTrust().getNotation().getEnabled());
 
     var reg = spec.getRegistry();
     Optional<SSLContext> registryTls = Optional.empty();
@@ -185,7 +190,7 @@ final class WhitelistCompiler {
         !"Audit".equals(spec.getMode()),
         !Boolean.FALSE.equals(spec.getPinDigests()),
         policy,
-        new ImageSignatureVerifier.TrustSources(notary, pins, cosign),
+        new ImageSignatureVerifier.TrustSources(notary, pins, cosign, notation),
         registry,
         new ImageSignatureVerifier(registry),
         registryKey,

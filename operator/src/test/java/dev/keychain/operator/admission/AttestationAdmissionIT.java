@@ -1,6 +1,5 @@
 package dev.keychain.operator.admission;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,7 +22,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,25 +98,6 @@ class AttestationAdmissionIT {
     return ns;
   }
 
-  private SignerWhitelist awaitReady(SignerWhitelist wl, String status) {
-    return await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                client
-                    .resources(SignerWhitelist.class)
-                    .inNamespace(wl.getMetadata().getNamespace())
-                    .withName(wl.getMetadata().getName())
-                    .get(),
-            got ->
-                got.getStatus() != null
-                    && got.getStatus().getConditions().stream()
-                        .anyMatch(
-                            c ->
-                                c.getType().equals(Conditions.READY)
-                                    && c.getStatus().equals(status)));
-  }
-
   @Test
   void admitsOnlyImagesWhoseSignedProvenanceNamesTheRequiredBuilderAndSource() throws Exception {
     TestImages.Pushed released = image("built/released", BUILDER);
@@ -126,8 +105,7 @@ class AttestationAdmissionIT {
     TestImages.Pushed bare = image("built/bare", null);
     String ns = namespace();
     SignerWhitelist wl = whitelist(ns, "provenance", List.of(provenanceFromRelease()));
-    client.resource(wl).create();
-    awaitReady(wl, "True");
+    TestWhitelists.createReady(client, wl);
 
     Pod admitted = client.resource(TestPods.pod(ns, released.tagReference())).create();
     assertEquals(
@@ -166,8 +144,7 @@ class AttestationAdmissionIT {
     workflow.setEquals(".github/workflows/nightly.yml");
     a.setConditions(List.of(workflow));
     SignerWhitelist wl = whitelist(ns, "nightly", List.of(a));
-    client.resource(wl).create();
-    awaitReady(wl, "True");
+    TestWhitelists.createReady(client, wl);
     String m = TestPods.denial(client, ns, released.tagReference());
     assertTrue(
         m.contains(
@@ -183,8 +160,7 @@ class AttestationAdmissionIT {
     AttestationSpec a = provenanceFromRelease();
     a.setSigners(List.of("erin"));
     SignerWhitelist wl = whitelist(ns, "erin", List.of(a));
-    client.resource(wl).create();
-    SignerWhitelist got = awaitReady(wl, "False");
+    SignerWhitelist got = TestWhitelists.create(client, wl, "False");
     String ready =
         got.getStatus().getConditions().stream()
             .filter(c -> c.getType().equals(Conditions.READY))

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
-import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
 import dev.keychain.testing.fixtures.OciRegistry;
@@ -75,16 +74,7 @@ class DigestPinningIT {
       spec.setPinDigests(pinDigests);
     }
     wl.setSpec(spec);
-    client.resource(wl).create();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> {
-              SignerWhitelist got =
-                  client.resources(SignerWhitelist.class).inNamespace(ns).withName("team").get();
-              return got.getStatus() != null
-                  && Conditions.isTrue(got.getStatus().getConditions(), Conditions.READY);
-            });
+    TestWhitelists.createReady(client, wl);
     return ns;
   }
 

@@ -19,7 +19,6 @@ import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
 import dev.keychain.operator.api.v1alpha1.TrustSpec;
 import dev.keychain.operator.metrics.OperatorMetrics;
-import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.testing.Fixtures;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
@@ -135,20 +134,7 @@ class ImageAdmissionIT {
   }
 
   private void install(SignerWhitelist wl) {
-    client.resource(wl).create();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> {
-              SignerWhitelist got =
-                  client
-                      .resources(SignerWhitelist.class)
-                      .inNamespace(wl.getMetadata().getNamespace())
-                      .withName(wl.getMetadata().getName())
-                      .get();
-              return got.getStatus() != null
-                  && Conditions.isTrue(got.getStatus().getConditions(), Conditions.READY);
-            });
+    TestWhitelists.createReady(client, wl);
   }
 
   private static Pod pod(String ns, String image) {

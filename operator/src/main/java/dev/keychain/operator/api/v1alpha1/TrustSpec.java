@@ -6,8 +6,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Where signatures are looked for; at least one source. */
 @ValidationRule(
-    value = "has(self.notary) || (has(self.cosign) && self.cosign.enabled)",
-    message = "trust needs notary or cosign")
+    value =
+        "has(self.notary) || (has(self.cosign) && self.cosign.enabled) || (has(self.notation) && self.notation.enabled)",
+    message = "trust needs notary, cosign or notation")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TrustSpec {
   @JsonPropertyDescription("Notary v1 trust data (TUF metadata incl. delegation roles).")
@@ -15,6 +16,18 @@ public class TrustSpec {
 
   @JsonPropertyDescription("cosign key-based signatures in the registry.")
   private CosignTrustSpec cosign;
+
+  @JsonPropertyDescription(
+      "Notary Project (Notation) signatures, found by the OCI referrers API or the referrers tag.")
+  private NotationTrustSpec notation;
+
+  public NotationTrustSpec getNotation() {
+    return notation;
+  }
+
+  public void setNotation(NotationTrustSpec notation) {
+    this.notation = notation;
+  }
 
   public NotaryTrustSpec getNotary() {
     return notary;
