@@ -14,10 +14,12 @@ import java.util.Optional;
 
 /**
  * The agent's behaviour. {@link #enrol} (init container): handshake until a key is granted, then
- * exit. {@link #run} (sidecar): keep the key current: handshake again when the watch reports a
- * change or the key nears its expiry; wipe it on an authenticated restriction (and take it back
- * when the instance runs again) or revocation (then exit); keep serving it while the operator is
- * merely unreachable, until it expires. Every line it logs names key IDs and epochs only.
+ * exit; exit without one when the pod's images are not verified (the pod may run, keyless). {@link
+ * #run} (sidecar): keep the key current: handshake again when the watch reports a change or the key
+ * nears its expiry; wipe it on an authenticated restriction or when the pod's images are not
+ * verified (and take it back when that ends) or revocation (then exit); keep serving it while the
+ * operator is merely unreachable, until it expires. Every line it logs names key IDs and epochs
+ * only.
  */
 final class Agent {
   /** Exit codes. */
@@ -33,6 +35,7 @@ final class Agent {
   private final Clock clock;
   private final PrintStream log;
   private Duration backoff = Duration.ofMillis(500);
+  private boolean enrolling;
 
   Agent(AgentConfig config, OperatorClient operator, Clock clock, PrintStream log) {
     this.config = config;
@@ -53,6 +56,7 @@ final class Agent {
   }
 
   int enrol() throws InterruptedException {
+    enrolling = true;
     try {
       while (true) {
         if (attempt()) {
@@ -147,6 +151,18 @@ final class Agent {
           wipe("restricted: " + failure.detail());
         } else {
           log("refused (unauthenticated, key kept): " + failure.detail());
+        }
+        return false;
+      }
+      case IMAGES_NOT_VERIFIED -> {
+        if (!refused.authenticated()) {
+          log("refused (unauthenticated, key kept): " + failure.detail());
+          return false;
+        }
+        wipe("images not verified: " + failure.detail());
+        if (enrolling) {
+          // the pod may run without its key; the sidecar asks again when the judgement changes
+          throw new Exit(OK, "starting without a key: " + failure.detail());
         }
         return false;
       }

@@ -32,6 +32,13 @@ public final class AuthFailure extends Exception {
     REVOKED,
     /** The agent's instance is restricted (Paused or Stopped): no key is granted. */
     RESTRICTED,
+    /**
+     * The agent's pod runs images its instance's whitelist does not verify (or the node has not
+     * reported their digests yet): no key for this pod; the pod itself may run (the init container
+     * ends without a key, the sidecar drops one it holds and asks again when the judgement
+     * changes).
+     */
+    IMAGES_NOT_VERIFIED,
     /** The master could not decide (e.g. the API server is unavailable); retry later. */
     UNAVAILABLE
   }

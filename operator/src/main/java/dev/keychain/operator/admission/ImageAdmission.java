@@ -158,36 +158,7 @@ public class ImageAdmission {
     }
     List<Judged> judged = new ArrayList<>();
     for (Pending p : pending) {
-      Verdict v;
-      try {
-        long left = Math.max(0, deadline - System.nanoTime());
-        v = p.verdict().get(left, TimeUnit.NANOSECONDS);
-      } catch (TimeoutException e) {
-        p.verdict().cancel(true);
-        v =
-            Verdict.error(
-                Verdict.Reason.UNAVAILABLE,
-                p.image(),
-                Optional.empty(),
-                "image "
-                    + p.image()
-                    + ": signature verification timed out after "
-                    + timeout.toSeconds()
-                    + "s");
-      } catch (ExecutionException e) {
-        v =
-            Verdict.error(
-                Verdict.Reason.UNAVAILABLE,
-                p.image(),
-                Optional.empty(),
-                "image "
-                    + p.image()
-                    + ": signature verification failed: "
-                    + e.getCause().getClass().getSimpleName());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        v = Verdict.error(Verdict.Reason.UNAVAILABLE, p.image(), Optional.empty(), "interrupted");
-      }
+      Verdict v = await(p.verdict(), p.image(), Math.max(0, deadline - System.nanoTime()));
       judged.add(new Judged(p.image(), p.wl(), v));
     }
     return new Evaluation(
@@ -299,6 +270,47 @@ public class ImageAdmission {
     } else {
       warnings.add(what + "; admitted unverified (ungoverned-images: warn)");
       metrics.admissionImages.labelValues("allowed", "ungoverned").inc();
+    }
+  }
+
+  /**
+   * The verdict of {@code wl} on an image a pod runs, named by the digest it runs, within the
+   * admission deadline (a timeout is an unavailable source: fail closed). Cached like admission's
+   * verdicts, so a pod admitted a moment ago costs no registry call.
+   */
+  Verdict verifyRunning(CompiledWhitelist wl, ImageReference byDigest) {
+    return await(pool.submit(() -> verify(wl, byDigest)), byDigest.toString(), timeout.toNanos());
+  }
+
+  /**
+   * The verdict {@code f} computes, or an unavailable one if it takes longer than {@code nanos}.
+   */
+  private Verdict await(Future<Verdict> f, String image, long nanos) {
+    try {
+      return f.get(nanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      return Verdict.error(
+          Verdict.Reason.UNAVAILABLE,
+          image,
+          Optional.empty(),
+          "image "
+              + image
+              + ": signature verification timed out after "
+              + timeout.toSeconds()
+              + "s");
+    } catch (ExecutionException e) {
+      return Verdict.error(
+          Verdict.Reason.UNAVAILABLE,
+          image,
+          Optional.empty(),
+          "image "
+              + image
+              + ": signature verification failed: "
+              + e.getCause().getClass().getSimpleName());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Verdict.error(Verdict.Reason.UNAVAILABLE, image, Optional.empty(), "interrupted");
     }
   }
 

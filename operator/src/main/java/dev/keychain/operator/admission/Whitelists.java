@@ -69,6 +69,11 @@ public class Whitelists {
         .toList();
   }
 
+  /** The installed whitelist {@code namespace/name} (namespace "": a cluster whitelist). */
+  Optional<CompiledWhitelist> get(String namespace, String name) {
+    return Optional.ofNullable(byId.get(CompiledWhitelist.id(namespace, name)));
+  }
+
   /** Whether any whitelist governs some image in {@code namespace}. */
   boolean anyIn(String namespace, Map<String, String> namespaceLabels) {
     return byId.values().stream().anyMatch(w -> w.governs(namespace, namespaceLabels));

@@ -179,12 +179,14 @@ public class AgentEndpoint implements WebhookRoutes {
   /** One parked watch. */
   private final class Waiter {
     final String since;
+    final String imageState;
     final HttpServerResponse response;
     final AtomicBoolean done = new AtomicBoolean();
     long timer;
 
-    Waiter(String since, HttpServerResponse response) {
+    Waiter(String since, String imageState, HttpServerResponse response) {
       this.since = since;
+      this.imageState = imageState;
       this.response = response;
     }
 
@@ -210,7 +212,8 @@ public class AgentEndpoint implements WebhookRoutes {
                   m.pod().getMetadata().getNamespace()
                       + "/"
                       + m.pod().getMetadata().getAnnotations().get(AgentPodAnnotations.INSTANCE);
-              return new Object[] {request, key, grants.keyState(m.instance())};
+              String images = grants.imageState(m);
+              return new Object[] {request, key, grants.keyState(m.instance()) + images, images};
             },
             false)
         .onSuccess(
@@ -218,7 +221,7 @@ public class AgentEndpoint implements WebhookRoutes {
               AgentApi.WatchRequest request = (AgentApi.WatchRequest) r[0];
               String key = (String) r[1];
               String state = (String) r[2];
-              Waiter waiter = new Waiter(request.since(), response);
+              Waiter waiter = new Waiter(request.since(), (String) r[3], response);
               if (!state.equals(request.since())) {
                 waiter.answer(state);
                 return;
@@ -271,9 +274,11 @@ public class AgentEndpoint implements WebhookRoutes {
     }
     String state = grants.keyState(si);
     for (Waiter w : set) {
-      if (!state.equals(w.since)) {
+      // the pod's image judgement is re-made when the agent watches again (each watch period)
+      String full = state + w.imageState;
+      if (!full.equals(w.since)) {
         set.remove(w);
-        w.answer(state);
+        w.answer(full);
       }
     }
   }

@@ -8,6 +8,7 @@ import dev.keychain.core.chain.SubKeySize;
 import dev.keychain.core.crypto.Hashes;
 import dev.keychain.core.keyset.InstanceKeys;
 import dev.keychain.core.lifecycle.InstanceState;
+import dev.keychain.operator.admission.RunningImages;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.chain.ChainProblem;
@@ -44,6 +45,7 @@ public class AgentGrants {
   private final InstanceIndex instances;
   private final OpenChains chains;
   private final Keysets keysets;
+  private final RunningImages runningImages;
   private final Duration keyLifetime;
 
   public AgentGrants(
@@ -52,6 +54,7 @@ public class AgentGrants {
       InstanceIndex instances,
       OpenChains chains,
       Keysets keysets,
+      RunningImages runningImages,
       @ConfigProperty(name = "keychain.agent.key-lifetime", defaultValue = "PT1H")
           Duration keyLifetime) {
     this.tokens = tokens;
@@ -59,6 +62,7 @@ public class AgentGrants {
     this.instances = instances;
     this.chains = chains;
     this.keysets = keysets;
+    this.runningImages = runningImages;
     this.keyLifetime = keyLifetime;
   }
 
@@ -154,6 +158,7 @@ public class AgentGrants {
           AuthFailure.Reason.RESTRICTED,
           "SecureInstance " + injectedFor + " is " + keys.state() + ": keys are restricted");
     }
+    verifiedImages(si, pod);
     KeyChain chain = chains.get(si.getMetadata().getNamespace(), si.getSpec().getKeyChain());
     if (chain == null) {
       throw new AuthFailure(
@@ -185,6 +190,47 @@ public class AgentGrants {
       throw new AuthFailure(
           AuthFailure.Reason.UNAVAILABLE, "key chain unavailable: " + e.getMessage());
     }
+  }
+
+  /**
+   * Keys only for verified workloads: when the instance names a whitelist, every image the pod runs
+   * must be verified by it. Not verified, or not known yet because the node has not reported a
+   * digest the spec does not pin, is IMAGES_NOT_VERIFIED (no key for this pod, which may run); not
+   * decidable now (whitelist not loaded, source unavailable) is retried, a held key kept.
+   */
+  private void verifiedImages(SecureInstance si, Pod pod) throws AuthFailure {
+    String whitelist = si.getSpec().getSignerWhitelist();
+    if (whitelist == null) {
+      return;
+    }
+    RunningImages.Judgement j = runningImages.judge(pod, whitelist);
+    switch (j.kind()) {
+      case VERIFIED -> {}
+      case NOT_VERIFIED, NOT_REPORTED ->
+          throw new AuthFailure(
+              AuthFailure.Reason.IMAGES_NOT_VERIFIED,
+              "pod "
+                  + pod.getMetadata().getName()
+                  + " of SecureInstance "
+                  + si.getMetadata().getName()
+                  + (j.kind() == RunningImages.Kind.NOT_VERIFIED
+                      ? " runs an image not verified: "
+                      : " gets its key once its images are verified: ")
+                  + j.message());
+      case UNKNOWN -> throw new AuthFailure(AuthFailure.Reason.UNAVAILABLE, j.message());
+    }
+  }
+
+  /**
+   * What a watch compares besides the instance's key state: the judgement on the pod's images, so
+   * that an agent whose pod stops (or starts) being verified handshakes again.
+   */
+  String imageState(Membership m) {
+    if (m.instance().isEmpty() || m.instance().get().getSpec().getSignerWhitelist() == null) {
+      return "";
+    }
+    return "|images="
+        + runningImages.judge(m.pod(), m.instance().get().getSpec().getSignerWhitelist()).kind();
   }
 
   /** The instance's chain as stored (null: no keys yet) and its row of the keyset. */

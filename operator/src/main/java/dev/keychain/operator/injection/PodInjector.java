@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
+import dev.keychain.operator.pods.AgentPodAnnotations;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -26,8 +27,8 @@ import java.util.stream.Collectors;
 public final class PodInjector {
   static final String KEY_VOLUME = "keychain-key";
   static final String TOKEN_VOLUME = "keychain-token";
-  static final String INIT = "keychain-agent-init";
-  static final String SIDECAR = "keychain-agent";
+  static final String INIT = AgentPodAnnotations.INIT_CONTAINER;
+  static final String SIDECAR = AgentPodAnnotations.SIDECAR_CONTAINER;
   static final String TOKEN_DIR = "/var/run/secrets/keychain.dev/agent";
   static final String AGENT_KEY_DIR = "/var/run/keychain";
   static final String DEFAULT_KEY_PATH = "/var/run/keychain";

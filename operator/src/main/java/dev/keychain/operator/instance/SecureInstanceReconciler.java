@@ -13,6 +13,7 @@ import dev.keychain.core.lifecycle.Lifecycle;
 import dev.keychain.core.lifecycle.LifecycleEvent;
 import dev.keychain.core.lifecycle.Timestamps;
 import dev.keychain.core.lifecycle.Transition;
+import dev.keychain.operator.admission.RunningImages;
 import dev.keychain.operator.api.v1alpha1.AgentStatus;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
@@ -85,18 +86,21 @@ public class SecureInstanceReconciler
   private final KubernetesClient client;
   private final KubernetesEvents events;
   private final OperatorMetrics metrics;
+  private final RunningImages runningImages;
 
   public SecureInstanceReconciler(
       ChainVault vault,
       OpenChains openChains,
       KubernetesClient client,
       KubernetesEvents events,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      RunningImages runningImages) {
     this.vault = vault;
     this.openChains = openChains;
     this.client = client;
     this.events = events;
     this.metrics = metrics;
+    this.runningImages = runningImages;
   }
 
   /**
@@ -548,7 +552,8 @@ public class SecureInstanceReconciler
       if (a.getAgentNumber() == null) {
         a.setAgentNumber(nextNumber++);
       }
-      a.setRestricted(restricted);
+      boolean unverified = judgeImages(si, pod, a);
+      a.setRestricted(restricted || unverified);
       recordAcknowledgement(pod, a);
       if (restricted) {
         a.setKeyId(null);
@@ -568,6 +573,33 @@ public class SecureInstanceReconciler
     }
     status.setAgents(agents);
     status.setAgentCount(agents.size());
+  }
+
+  /**
+   * With a whitelist named, records the judgement on the pod's images (the agent endpoint makes the
+   * same one before each grant) and says, once per change, when a pod is not verified. Returns
+   * whether its agent is refused its key for it.
+   */
+  private boolean judgeImages(SecureInstance si, Pod pod, AgentStatus a) {
+    String whitelist = si.getSpec().getSignerWhitelist();
+    if (whitelist == null) {
+      a.setImages(null);
+      a.setImagesMessage(null);
+      return false;
+    }
+    RunningImages.Judgement j = runningImages.judge(pod, whitelist);
+    String images =
+        switch (j.kind()) {
+          case VERIFIED -> "Verified";
+          case NOT_VERIFIED -> "NotVerified";
+          case NOT_REPORTED, UNKNOWN -> "Pending";
+        };
+    if (images.equals("NotVerified") && !images.equals(a.getImages())) {
+      events.warning(si, AuditEventType.STATE_CHANGED, "ImagesNotVerified", j.message());
+    }
+    a.setImages(images);
+    a.setImagesMessage(j.kind() == RunningImages.Kind.VERIFIED ? null : j.message());
+    return j.kind() == RunningImages.Kind.NOT_VERIFIED;
   }
 
   /**

@@ -10,6 +10,11 @@ public final class AgentPodAnnotations {
   private AgentPodAnnotations() {}
 
   /** On a pod: {@code false} opts it out of agent injection. */
+  /** The agent's containers, which the injection webhook adds: the init enrolment, the sidecar. */
+  public static final String INIT_CONTAINER = "keychain-agent-init";
+
+  public static final String SIDECAR_CONTAINER = "keychain-agent";
+
   public static final String INJECT = "keychain.dev/inject";
 
   public static final String INJECTED = "keychain.dev/injected";

@@ -17,10 +17,16 @@ final class TestPods {
 
   /** A pod of a fresh name running {@code image}. */
   static Pod pod(String ns, String image) {
+    return pod(ns, "p" + NAMES.incrementAndGet(), java.util.Map.of(), image);
+  }
+
+  /** A pod {@code name} with {@code labels} running {@code image} in container "app". */
+  static Pod pod(String ns, String name, java.util.Map<String, String> labels, String image) {
     return new PodBuilder()
         .withNewMetadata()
-        .withName("p" + NAMES.incrementAndGet())
+        .withName(name)
         .withNamespace(ns)
+        .addToLabels(labels)
         .endMetadata()
         .withNewSpec()
         .addNewContainer()

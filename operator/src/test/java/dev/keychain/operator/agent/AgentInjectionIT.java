@@ -16,14 +16,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keychain.core.auth.AgentApi;
 import dev.keychain.core.auth.AgentHandshake;
 import dev.keychain.core.auth.AuthFailure;
-import dev.keychain.core.auth.MasterTrust;
 import dev.keychain.core.auth.Messages;
 import dev.keychain.core.auth.Wire;
 import dev.keychain.core.chain.ChainKey;
 import dev.keychain.core.chain.SubKeySize;
 import dev.keychain.core.crypto.SecretAccess;
 import dev.keychain.core.lifecycle.InstanceState;
-import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.operator.api.v1alpha1.AgentStatus;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
@@ -31,11 +29,11 @@ import dev.keychain.operator.chain.ChainVault;
 import dev.keychain.operator.chain.OpenChain;
 import dev.keychain.operator.instance.AgentIdentity;
 import dev.keychain.operator.testing.Fixtures;
+import dev.keychain.operator.testing.InjectedAgents;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import dev.keychain.testing.fixtures.AgentProcess;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,9 +41,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,11 +49,9 @@ import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -142,30 +135,16 @@ class AgentInjectionIT {
     return LocalControlPlaneResource.plane().boundToken(ns, "default", pod, AUDIENCE, 600);
   }
 
-  /** The environment the webhook gave the pod's agent, with the token file and key dir local. */
   private Map<String, String> agentEnv(Pod pod, String token, String name) throws Exception {
-    Container init =
-        pod.getSpec().getInitContainers().stream()
-            .filter(c -> c.getName().equals("keychain-agent-init"))
-            .findFirst()
-            .orElseThrow();
-    Map<String, String> env = new HashMap<>();
-    init.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
-    // One directory per namespace: the test's pod, fresh in every run.
-    Path dir = work.resolve(pod.getMetadata().getNamespace() + "-" + name);
-    Files.createDirectories(dir);
-    Path tokenFile = dir.resolve("token");
-    Files.writeString(tokenFile, token);
-    return AgentProcess.environment(env, tokenFile, dir.resolve("key"));
+    return InjectedAgents.environment(pod, token, work, name);
   }
 
   private static Path keyDir(Map<String, String> env) {
-    return Path.of(env.get("KEYCHAIN_KEY_DIR"));
+    return InjectedAgents.keyDir(env);
   }
 
   private static Optional<JsonNode> heldKey(Map<String, String> env) throws Exception {
-    Path meta = keyDir(env).resolve("key.json");
-    return Files.exists(meta) ? Optional.of(JSON.readTree(meta.toFile())) : Optional.empty();
+    return InjectedAgents.heldKey(env);
   }
 
   @Test
@@ -423,14 +402,7 @@ class AgentInjectionIT {
     String ns = namespaceWithInstance("replay", "web", "web");
     Pod pod = createPod(ns, "web-0", "web", Map.of());
     String token = token(ns, pod);
-    String ca = LocalControlPlaneResource.webhookCaPem();
-    AgentHandshake handshake =
-        new AgentHandshake(
-            token,
-            MasterTrust.fromPemBundle(ca),
-            Clock.systemUTC(),
-            Duration.ofSeconds(30),
-            Optional.empty());
+    AgentHandshake handshake = InjectedAgents.handshake(token);
     String hello = Wire.toJson(handshake.start());
     HttpResponse<String> first = post(AgentApi.HELLO, hello);
     assertEquals(200, first.statusCode(), first.body());
@@ -453,13 +425,7 @@ class AgentInjectionIT {
     String ns = namespaceWithInstance("forged", "web", "web");
     Pod pod = createPod(ns, "web-0", "web", Map.of());
     String token = token(ns, pod);
-    AgentHandshake handshake =
-        new AgentHandshake(
-            token,
-            MasterTrust.fromPemBundle(LocalControlPlaneResource.webhookCaPem()),
-            Clock.systemUTC(),
-            Duration.ofSeconds(30),
-            Optional.empty());
+    AgentHandshake handshake = InjectedAgents.handshake(token);
     HttpResponse<String> r = post(AgentApi.HELLO, Wire.toJson(handshake.start()));
     Messages.MasterHello real = Wire.parse(r.body(), Messages.MasterHello.class);
     byte[] signature = Base64.getUrlDecoder().decode(real.signature());
@@ -478,15 +444,7 @@ class AgentInjectionIT {
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {
-    return HttpClient.newBuilder()
-        .sslContext(TrustBundles.trusting(LocalControlPlaneResource.webhookCaPem()))
-        .build()
-        .send(
-            HttpRequest.newBuilder(URI.create(LocalControlPlaneResource.webhookUrl(path)))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    return InjectedAgents.post(path, body);
   }
 
   /** A token signed with the control plane's real ServiceAccount key, expired a minute ago. */

@@ -1,6 +1,7 @@
 package dev.keychain.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** One agent (pod) of an instance. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -11,6 +12,29 @@ public class AgentStatus {
   private Long epoch;
   private Boolean restricted;
   private String lastSeen;
+
+  @JsonPropertyDescription(
+      "With spec.signerWhitelist: Verified, NotVerified (the agent is refused its key) or Pending (no digest reported yet, or the whitelist or registry not reachable).")
+  private String images;
+
+  @JsonPropertyDescription("Why the pod's images are not verified (or not yet).")
+  private String imagesMessage;
+
+  public String getImages() {
+    return images;
+  }
+
+  public void setImages(String images) {
+    this.images = images;
+  }
+
+  public String getImagesMessage() {
+    return imagesMessage;
+  }
+
+  public void setImagesMessage(String imagesMessage) {
+    this.imagesMessage = imagesMessage;
+  }
 
   public String getPod() {
     return pod;
