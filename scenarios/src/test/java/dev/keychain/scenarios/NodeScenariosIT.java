@@ -492,6 +492,125 @@ class NodeScenariosIT {
 
   @Test
   @Order(9)
+  void keysGoOnlyToPodsWhoseRunningImagesTheWhitelistVerifies() throws IOException {
+    // carol's and dave's cosign-signed images were imported by the scenario before; the
+    // whitelist trusts carol only, in Audit mode, so that dave's image is admitted (with a
+    // warning) and runs, keyless.
+    String ns = "node-verified";
+    String carolPem = Files.readString(work.resolve("cosign-signers/carol.pub"));
+    Cosign cosign = Cosign.locate(work.resolve("cosign-signers"));
+    Path erinKey = work.resolve("erin.pem");
+    Files.writeString(
+        erinKey, TestPki.pem(TestPki.create("erin").clientCertificate("erin").keys().getPrivate()));
+    cosign.importKey(erinKey, "erin");
+    String erinPem = Files.readString(work.resolve("cosign-signers/erin.pub"));
+    apply(
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: %s
+          labels: {keychain.dev/injection: enabled, keychain.dev/image-admission: enabled}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: share, namespace: %s}
+        stringData: {share: node-verified-tenant-share-32by!}
+        ---
+        apiVersion: keychain.dev/v1alpha1
+        kind: KeyChain
+        metadata: {name: chain, namespace: %s}
+        spec:
+          tenantShareSecretRef: {name: share, key: share}
+          groups: [{name: A}]
+        """
+            .formatted(ns, ns, ns));
+    client
+        .resource(
+            generic(
+                "SignerWhitelist",
+                ns,
+                "verified",
+                Map.of(
+                    "images", List.of(registry.hostPort() + "/cosign/**"),
+                    "signers", List.of(cosignSigner("carol", carolPem)),
+                    "trust", Map.of("cosign", Map.of("enabled", true)),
+                    "registry", Map.of("insecureHttp", true),
+                    "mode", "Audit")))
+        .create();
+    awaitReady(ns, "SignerWhitelist", "verified");
+    apply(
+        """
+        apiVersion: keychain.dev/v1alpha1
+        kind: SecureInstance
+        metadata: {name: web, namespace: %s}
+        spec:
+          keyChain: chain
+          clusterGroup: A
+          selector: {matchLabels: {app: web}}
+          signerWhitelist: verified
+        """
+            .formatted(ns));
+    awaitReady(ns, "KeyChain", "chain");
+    awaitReady(ns, "SecureInstance", "web");
+    KeychainObjects objects = new KeychainObjects(client, ns);
+    for (String[] p :
+        List.of(new String[] {"signed", "carol"}, new String[] {"unverified", "dave"})) {
+      Pod pod = appPod(ns, p[0], registry.hostPort() + "/cosign/app:" + p[1]);
+      pod.getMetadata().setLabels(Map.of("app", "web"));
+      client.resource(pod).create();
+      Await.until("pod " + p[0] + " to run", TIMEOUT, () -> running(ns, p[0]));
+    }
+    Await.value(
+        "the signed pod to read its key",
+        TIMEOUT,
+        () -> exec.read(ns, "signed", "app", KEY_DIR + "/key.json"));
+    assertTrue(
+        exec.read(ns, "unverified", "app", KEY_DIR + "/key.json").isEmpty(),
+        "the pod running dave's image holds a key");
+    JsonNode unverified =
+        Await.value(
+            "status.agents of web to say the unverified pod is NotVerified",
+            TIMEOUT,
+            () ->
+                objects
+                    .agentStatus("web", "unverified")
+                    .filter(a -> "NotVerified".equals(a.path("images").asText())));
+    assertTrue(
+        unverified.path("imagesMessage").asText().contains("none by a whitelisted key"),
+        unverified.toString());
+
+    // carol is replaced by erin: the signed pod's agent drops its key within a watch period
+    Instant removed = Instant.now();
+    objects.patchSpec(
+        "SignerWhitelist",
+        "verified",
+        JSON.writeValueAsString(Map.of("signers", List.of(cosignSigner("erin", erinPem)))));
+    Await.until(
+        "the signed pod's key file to empty once carol is no longer trusted",
+        TIMEOUT,
+        () -> exec.read(ns, "signed", "app", KEY_DIR + "/key.json").isEmpty());
+    System.out.println(
+        "[node-scenarios] removing the signer emptied the running pod's key file in "
+            + Duration.between(removed, Instant.now()).toMillis()
+            + " ms");
+    objects.patchSpec(
+        "SignerWhitelist",
+        "verified",
+        JSON.writeValueAsString(Map.of("signers", List.of(cosignSigner("carol", carolPem)))));
+    Await.value(
+        "the signed pod's key to come back once carol is trusted again",
+        TIMEOUT,
+        () -> exec.read(ns, "signed", "app", KEY_DIR + "/key.json"));
+  }
+
+  private static Map<String, Object> cosignSigner(String name, String pem) {
+    return Map.of(
+        "name", name, "keyId", KeyIds.spkiFingerprint(PublicKeys.fromPem(pem)), "publicKey", pem);
+  }
+
+  @Test
+  @Order(10)
   void withTheOperatorDownNewPodsAreRefusedAndRunningPodsKeepTheirKeysUntilTheyExpire() {
     Map<String, JsonNode> held = awaitKeys("keys before the operator goes down", k -> true);
     install.scale(0);
@@ -563,7 +682,7 @@ class NodeScenariosIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void deletedRemovesTheKeysFromEveryRunningPod() {
     setState("Deleted");
     awaitNoKeys("Deleted to remove every pod's key files");

@@ -7,9 +7,15 @@ import dev.keychain.core.auth.AgentHandshake;
 import dev.keychain.core.auth.MasterTrust;
 import dev.keychain.core.auth.Messages;
 import dev.keychain.core.auth.Wire;
+import dev.keychain.core.keys.KeyIds;
+import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.scenarios.OperatorProcess;
 import dev.keychain.testing.controlplane.LocalControlPlane;
+import dev.keychain.testing.fixtures.Cosign;
+import dev.keychain.testing.fixtures.OciRegistry;
+import dev.keychain.testing.fixtures.TestImages;
+import dev.keychain.testing.fixtures.TestPki;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -21,6 +27,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +48,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       HTTPS round trip of the same server);
  *   <li>handshakes: complete agent handshakes (hello + confirm: X25519, the operator's signature
  *       and its verification against the CA, MACs, the grant) with real bound tokens of injected
- *       pods, target &gt;= 1,000/s, beside the same number of plain round trips.
+ *       pods, target &gt;= 1,000/s, beside the same number of plain round trips;
+ *   <li>handshakes of pods whose instance names a SignerWhitelist, so that each grant judges the
+ *       pod's (digest-pinned, cosign-signed) image: goal at least 0.9x the handshakes without.
  * </ul>
  *
  * <p>Usage: {@code bench/run-agents.sh [seconds] [threads] [pods]}.
@@ -60,6 +70,7 @@ public final class AgentLoad {
       OperatorProcess.installCrds(plane);
       try (OperatorProcess.WithWebhooks operator = OperatorProcess.startWithWebhooks(plane)) {
         KubernetesClient client = plane.client();
+        Path work = Files.createTempDirectory("agent-bench-");
         registerInjection(client, operator);
         String ns = plane.newNamespace("agent-bench");
         client
@@ -100,6 +111,14 @@ public final class AgentLoad {
             5,
             i -> handshake(http, operator, trust, tokens.get(i % tokens.size())));
 
+        System.out.println("[bench] a namespace whose instance names a SignerWhitelist");
+        OciRegistry registry = OciRegistry.start(work.resolve("registry"));
+        List<String> verifiedTokens = verifiedNamespace(plane, registry, work, podCount);
+        for (int round = 0; round < 2; round++) {
+          handshakes(http, operator, trust, tokens, threads, 5, "warm-up");
+          handshakes(http, operator, trust, verifiedTokens, threads, 5, "warm-up");
+        }
+
         LoadRun.Result reference =
             LoadRun.run(
                 "reference: review left alone",
@@ -112,12 +131,26 @@ public final class AgentLoad {
                 threads,
                 seconds,
                 i -> post(http, mutate, selected).contains("\"patchType\":\"JSONPatch\""));
-        LoadRun.Result handshakes =
-            LoadRun.run(
-                "handshakes (hello + confirm)",
-                threads,
-                seconds,
-                i -> handshake(http, operator, trust, tokens.get(i % tokens.size())));
+        // Plain and image-checked handshakes alternate, twice each, after both are warm, so that
+        // neither side has the warmer JIT to itself.
+        List<LoadRun.Result> plain = new ArrayList<>();
+        List<LoadRun.Result> checked = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+          String again = round == 0 ? "" : " again";
+          plain.add(
+              handshakes(http, operator, trust, tokens, threads, seconds, "handshakes" + again));
+          checked.add(
+              handshakes(
+                  http,
+                  operator,
+                  trust,
+                  verifiedTokens,
+                  threads,
+                  seconds,
+                  "handshakes, images verified" + again));
+        }
+        LoadRun.Result handshakes = plain.get(0);
+        registry.close();
         LoadRun.Result referenceOne =
             LoadRun.runCount(
                 "reference: 1 client",
@@ -136,7 +169,16 @@ public final class AgentLoad {
         LoadRun.print(
             "Agent injection and handshakes (operator process, HTTPS on loopback, 2 cores)",
             "calls",
-            List.of(reference, injection, handshakes, referenceOne, injectionOne, handshakeOne));
+            List.of(
+                reference,
+                injection,
+                plain.get(0),
+                checked.get(0),
+                plain.get(1),
+                checked.get(1),
+                referenceOne,
+                injectionOne,
+                handshakeOne));
         System.out.printf(
             Locale.ROOT,
             "injection vs reference (%d clients): p99 %.3f ms vs %.3f ms (%.2fx); 1 client p99"
@@ -156,8 +198,33 @@ public final class AgentLoad {
             handshakes.perSecond() / reference.perSecond(),
             handshakeOne.percentileMs(0.5),
             referenceOne.percentileMs(0.5));
+        System.out.printf(
+            Locale.ROOT,
+            "handshakes with the image check: %.0f/s vs %.0f/s without, mean of two alternating"
+                + " runs each (%.2fx; goal >= 0.9x)%n",
+            (checked.get(0).perSecond() + checked.get(1).perSecond()) / 2,
+            (plain.get(0).perSecond() + plain.get(1).perSecond()) / 2,
+            (checked.get(0).perSecond() + checked.get(1).perSecond())
+                / (plain.get(0).perSecond() + plain.get(1).perSecond()));
       }
     }
+  }
+
+  /** Handshakes of the pods of {@code tokens}, from {@code threads} clients for {@code seconds}. */
+  private static LoadRun.Result handshakes(
+      HttpClient http,
+      OperatorProcess.WithWebhooks operator,
+      MasterTrust trust,
+      List<String> tokens,
+      int threads,
+      int seconds,
+      String phase)
+      throws Exception {
+    return LoadRun.run(
+        phase,
+        threads,
+        seconds,
+        i -> handshake(http, operator, trust, tokens.get(i % tokens.size())));
   }
 
   private static boolean handshake(
@@ -261,6 +328,11 @@ public final class AgentLoad {
   }
 
   private static void createInstance(KubernetesClient client, String ns) throws Exception {
+    createInstance(client, ns, Optional.empty());
+  }
+
+  private static void createInstance(
+      KubernetesClient client, String ns, Optional<String> signerWhitelist) throws Exception {
     BenchResources.createChain(client, ns, "edge");
     client
         .resource(
@@ -279,10 +351,23 @@ public final class AgentLoad {
                 "SecureInstance",
                 ns,
                 "bench",
-                Map.of(
-                    "keyChain", "tenant",
-                    "clusterGroup", "edge",
-                    "selector", Map.of("matchLabels", Map.of("app", "bench")))))
+                signerWhitelist
+                    .<Map<String, Object>>map(
+                        w ->
+                            Map.of(
+                                "keyChain",
+                                "tenant",
+                                "clusterGroup",
+                                "edge",
+                                "selector",
+                                Map.of("matchLabels", Map.of("app", "bench")),
+                                "signerWhitelist",
+                                w))
+                    .orElse(
+                        Map.of(
+                            "keyChain", "tenant",
+                            "clusterGroup", "edge",
+                            "selector", Map.of("matchLabels", Map.of("app", "bench"))))))
         .create();
     OperatorProcess.waitUntil(
         () -> {
@@ -295,6 +380,10 @@ public final class AgentLoad {
   }
 
   private static Pod pod(String ns, String name) {
+    return pod(ns, name, "registry.example/app:1");
+  }
+
+  private static Pod pod(String ns, String name, String image) {
     return new PodBuilder()
         .withNewMetadata()
         .withName(name)
@@ -305,9 +394,66 @@ public final class AgentLoad {
         .withServiceAccountName("agent")
         .addNewContainer()
         .withName("app")
-        .withImage("registry.example/app:1")
+        .withImage(image)
         .endContainer()
         .endSpec()
         .build();
+  }
+
+  /**
+   * A namespace like the first whose instance names a whitelist of the cosign key that signed the
+   * pods' image (pinned by digest, as admission pins it): every grant judges the pod's image.
+   * Returns the pods' tokens.
+   */
+  private static List<String> verifiedNamespace(
+      LocalControlPlane plane, OciRegistry registry, Path work, int podCount) throws Exception {
+    KubernetesClient client = plane.client();
+    String ns = plane.newNamespace("agent-bench-verified");
+    client
+        .namespaces()
+        .withName(ns)
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put("keychain.dev/injection", "enabled");
+              return n;
+            });
+    Cosign cosign = Cosign.locate(work.resolve("cosign"));
+    Path pem = work.resolve("carol.pem");
+    Files.writeString(
+        pem, TestPki.pem(TestPki.create("carol").clientCertificate("carol").keys().getPrivate()));
+    Path key = cosign.importKey(pem, "carol");
+    String carolPem = Files.readString(work.resolve("cosign/carol.pub"));
+    TestImages.Pushed image = registry.pushTestImage("bench/app", "v1", "verified bench app");
+    cosign.sign(key, image.digestReference());
+    client
+        .resource(
+            BenchResources.resource(
+                "SignerWhitelist",
+                ns,
+                "bench",
+                Map.of(
+                    "images", List.of(registry.hostPort() + "/bench/*"),
+                    "signers",
+                        List.of(
+                            Map.of(
+                                "name",
+                                "carol",
+                                "keyId",
+                                KeyIds.spkiFingerprint(PublicKeys.fromPem(carolPem)),
+                                "publicKey",
+                                carolPem)),
+                    "trust", Map.of("cosign", Map.of("enabled", true)),
+                    "registry", Map.of("insecureHttp", true))))
+        .create();
+    createInstance(client, ns, Optional.of("bench"));
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < podCount; i++) {
+      Pod pod =
+          client
+              .resource(pod(ns, "bench-" + i, image.tagReference() + "@" + image.digest()))
+              .create();
+      tokens.add(plane.boundToken(ns, "agent", pod, "keychain.dev/agent", 3600));
+    }
+    return tokens;
   }
 }

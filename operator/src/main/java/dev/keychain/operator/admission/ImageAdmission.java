@@ -279,6 +279,17 @@ public class ImageAdmission {
    * verdicts, so a pod admitted a moment ago costs no registry call.
    */
   Verdict verifyRunning(CompiledWhitelist wl, ImageReference byDigest) {
+    if (wl.unusable().isEmpty() && wl.policy().isPresent() && byDigest.digest().isPresent()) {
+      // the common case, every grant of a running pod: a cached verdict, without a thread hop
+      Optional<Verdict> cached =
+          cache.verdict(
+              new VerdictCache.Key(
+                  wl.uid(), wl.generation(), byDigest.toString(), byDigest.digest().get()));
+      if (cached.isPresent()) {
+        metrics.admissionCache.labelValues("verdict", "hit").inc();
+        return cached.get();
+      }
+    }
     return await(pool.submit(() -> verify(wl, byDigest)), byDigest.toString(), timeout.toNanos());
   }
 
