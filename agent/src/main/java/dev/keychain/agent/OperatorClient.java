@@ -89,7 +89,7 @@ final class OperatorClient {
             Duration.ofSeconds(seconds + 15));
     if (r.statusCode() != 200) {
       Messages.Refusal refusal = Wire.parse(r.body(), Messages.Refusal.class);
-      throw new AuthFailure(AuthFailure.Reason.valueOf(refusal.reason()), refusal.message());
+      throw AuthFailure.ofRefusal(refusal.reason(), refusal.message());
     }
     return Wire.parse(r.body(), AgentApi.WatchResponse.class);
   }

@@ -190,8 +190,7 @@ public final class AgentHandshake extends HandshakeSide<AgentHandshake.State> {
     }
     fail();
     return new RefusalOutcome(
-        new AuthFailure(AuthFailure.Reason.valueOf(refusal.reason()), refusal.message()),
-        authenticated);
+        AuthFailure.ofRefusal(refusal.reason(), refusal.message()), authenticated);
   }
 
   /** A refusal as a failure, and whether it provably came from the master of this session. */

@@ -45,6 +45,21 @@ public final class AuthFailure extends Exception {
 
   private final Reason reason;
 
+  /**
+   * The failure a refusal names; a reason this side does not know (a newer master's) is reported as
+   * UNAVAILABLE, so that an agent retries instead of failing on it.
+   */
+  public static AuthFailure ofRefusal(String reason, String message) {
+    for (Reason r : Reason.values()) {
+      if (r.name().equals(reason)) {
+        return new AuthFailure(r, message);
+      }
+    }
+    return new AuthFailure(
+        Reason.UNAVAILABLE,
+        "refused for a reason this agent does not know (" + reason + "): " + message);
+  }
+
   public AuthFailure(Reason reason, String message) {
     super(reason + ": " + message);
     this.reason = reason;
