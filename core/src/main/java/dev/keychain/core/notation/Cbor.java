@@ -103,7 +103,10 @@ final class Cbor {
           return map;
         }
       default:
-        return new Tagged(arg.longValueExact(), item(depth + 1));
+        if (arg.bitLength() >= 64) {
+          throw new CborException("tag number " + arg + " is out of range");
+        }
+        return new Tagged(arg.longValue(), item(depth + 1));
     }
   }
 

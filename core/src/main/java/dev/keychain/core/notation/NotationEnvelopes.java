@@ -85,7 +85,8 @@ public final class NotationEnvelopes {
         throw plugin(p.get(PLUGIN).asText());
       }
       String scheme = h.text(p, SCHEME, "");
-      Instant signingTime = instant(h, p, scheme);
+      String timeField = signingTimeHeader(scheme);
+      Instant signingTime = rfc3339(h.text(p, timeField, ""), timeField);
       Optional<Instant> expiry =
           p.has(EXPIRY) ? Optional.of(rfc3339(h.text(p, EXPIRY, ""), EXPIRY)) : Optional.empty();
       return new NotationSignature(
@@ -103,13 +104,11 @@ public final class NotationEnvelopes {
     }
   }
 
-  private static Instant instant(UntrustedJson h, JsonNode p, String scheme)
-      throws MalformedJsonException, NotationFormatException {
-    String field =
-        scheme.equals(NotationSignature.SCHEME_SIGNING_AUTHORITY)
-            ? AUTHENTIC_SIGNING_TIME
-            : SIGNING_TIME;
-    return rfc3339(h.text(p, field, ""), field);
+  /** The header that holds the signing time under {@code scheme}. */
+  private static String signingTimeHeader(String scheme) {
+    return scheme.equals(NotationSignature.SCHEME_SIGNING_AUTHORITY)
+        ? AUTHENTIC_SIGNING_TIME
+        : SIGNING_TIME;
   }
 
   private static NotationSignature cose(byte[] envelope) throws NotationFormatException {
@@ -162,10 +161,7 @@ public final class NotationEnvelopes {
       throw plugin(String.valueOf(p.get(PLUGIN)));
     }
     String scheme = text(p.get(SCHEME), SCHEME);
-    String timeField =
-        scheme.equals(NotationSignature.SCHEME_SIGNING_AUTHORITY)
-            ? AUTHENTIC_SIGNING_TIME
-            : SIGNING_TIME;
+    String timeField = signingTimeHeader(scheme);
     Instant signingTime = epoch(p.get(timeField), timeField);
     Optional<Instant> expiry =
         p.containsKey(EXPIRY) ? Optional.of(epoch(p.get(EXPIRY), EXPIRY)) : Optional.empty();
@@ -272,7 +268,11 @@ public final class NotationEnvelopes {
     if (!(value instanceof Long seconds)) {
       throw new NotationFormatException(field + " is not an epoch time (tag 1)");
     }
-    return Instant.ofEpochSecond(seconds);
+    try {
+      return Instant.ofEpochSecond(seconds);
+    } catch (java.time.DateTimeException e) {
+      throw new NotationFormatException(field + " " + seconds + " is out of range");
+    }
   }
 
   private static byte[] bytes(Object v, String what) throws NotationFormatException {

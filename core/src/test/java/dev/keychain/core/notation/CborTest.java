@@ -46,6 +46,8 @@ class CborTest {
     "a1810101, map key of type array is not accepted",
     "818181818181818181818100, nested deeper than 8",
     "1c, reserved additional info 28",
+    // found by NotationEnvelopeFuzzTest: a tag number beyond a long threw ArithmeticException
+    "dbffffffffffffffff00, tag number 18446744073709551615 is out of range",
   })
   void refusesWhatIsNotStrictCbor(String hex, String message) {
     Cbor.CborException e =

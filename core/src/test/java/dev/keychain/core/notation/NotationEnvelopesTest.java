@@ -157,4 +157,29 @@ class NotationEnvelopesTest {
             () -> NotationVerification.verify(s, DIGEST, Instant.now()));
     assertEquals("signature does not verify under the key of CN=signer", e.getMessage());
   }
+
+  @Test
+  void refusesACoseSigningTimeOutsideTheRangeOfTime() throws Exception {
+    java.util.Map<Object, Object> p = new java.util.LinkedHashMap<>();
+    p.put(1L, -7L);
+    p.put(2L, java.util.List.of(NotationEnvelopes.SCHEME));
+    p.put(3L, NotationSignature.PAYLOAD_TYPE);
+    p.put(NotationEnvelopes.SCHEME, "notary.x509");
+    p.put(NotationEnvelopes.SIGNING_TIME, new Cbor.Tagged(1, Long.MAX_VALUE));
+    byte[] envelope =
+        NotationEnvelopeFuzzTest.encode(
+            new Cbor.Tagged(
+                18,
+                java.util.List.of(
+                    NotationEnvelopeFuzzTest.encode(p),
+                    java.util.Map.of(33L, LEAF.certificate().getEncoded()),
+                    new byte[] {1},
+                    new byte[64])));
+    NotationFormatException e =
+        assertThrows(
+            NotationFormatException.class,
+            () -> NotationEnvelopes.parse(NotationEnvelopes.COSE, envelope, "sig"));
+    assertEquals(
+        "sig: io.cncf.notary.signingTime " + Long.MAX_VALUE + " is out of range", e.getMessage());
+  }
 }
