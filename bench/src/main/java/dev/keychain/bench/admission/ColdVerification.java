@@ -162,52 +162,25 @@ public final class ColdVerification {
           LoadRun.runCount(
               "cosign: operator (cold)", n, i -> verifyCosign(cosignImage, carolPolicy));
       LoadRun.Result cosignCli =
-          LoadRun.runCount(
+          cli(
               "cosign: cosign verify CLI",
               n,
-              i -> {
-                try {
-                  cosign.verify(carolPub, cosigned.tagReference());
-                  return true;
-                } catch (RuntimeException e) {
-                  LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
-                  return false;
-                }
-              });
+              () -> cosign.verify(carolPub, cosigned.tagReference()));
       LoadRun.Result oursAttestation =
           LoadRun.runCount(
               "attestation: operator (cold)",
               n,
               i -> verifyCosign(attestedImage, carolWithProvenance));
       LoadRun.Result attestationCli =
-          LoadRun.runCount(
+          cli(
               "attestation: cosign CLI",
               n,
-              i -> {
-                try {
-                  cosign.verifyAttestation(carolPub, "slsaprovenance1", attested.tagReference());
-                  return true;
-                } catch (RuntimeException e) {
-                  LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
-                  return false;
-                }
-              });
+              () -> cosign.verifyAttestation(carolPub, "slsaprovenance1", attested.tagReference()));
       LoadRun.Result oursNotation =
           LoadRun.runCount(
               "Notation: operator (cold)", n, i -> verifyNotation(notationImage, releasePolicy));
       LoadRun.Result notationCli =
-          LoadRun.runCount(
-              "Notation: notation verify CLI",
-              n,
-              i -> {
-                try {
-                  notation.verify(notarized.tagReference());
-                  return true;
-                } catch (RuntimeException e) {
-                  LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
-                  return false;
-                }
-              });
+          cli("Notation: notation verify CLI", n, () -> notation.verify(notarized.tagReference()));
       LoadRun.print(
           "Cold verification per format (one client, loopback registry and notary-server)",
           "checks",
@@ -245,6 +218,22 @@ public final class ColdVerification {
           attestationCli.percentileMs(0.5),
           oursAttestation.percentileMs(0.5) / attestationCli.percentileMs(0.5));
     }
+  }
+
+  /** {@code n} runs of a CLI check, each counted as passed unless it throws. */
+  private static LoadRun.Result cli(String phase, int n, Runnable check) throws Exception {
+    return LoadRun.runCount(
+        phase,
+        n,
+        i -> {
+          try {
+            check.run();
+            return true;
+          } catch (RuntimeException e) {
+            LoadRun.FIRST_ERROR.compareAndSet(null, e.toString());
+            return false;
+          }
+        });
   }
 
   private static RegistryClient freshRegistry() {

@@ -72,15 +72,7 @@ public final class AgentLoad {
         KubernetesClient client = plane.client();
         Path work = Files.createTempDirectory("agent-bench-");
         registerInjection(client, operator);
-        String ns = plane.newNamespace("agent-bench");
-        client
-            .namespaces()
-            .withName(ns)
-            .edit(
-                n -> {
-                  n.getMetadata().getLabels().put("keychain.dev/injection", "enabled");
-                  return n;
-                });
+        String ns = injectionNamespace(plane, "agent-bench");
         createInstance(client, ns);
         System.out.println("[bench] creating " + podCount + " injected pods with bound tokens");
         List<String> tokens = new ArrayList<>();
@@ -400,6 +392,21 @@ public final class AgentLoad {
         .build();
   }
 
+  /** A fresh namespace where the injection webhook applies. */
+  private static String injectionNamespace(LocalControlPlane plane, String prefix) {
+    String ns = plane.newNamespace(prefix);
+    plane
+        .client()
+        .namespaces()
+        .withName(ns)
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put("keychain.dev/injection", "enabled");
+              return n;
+            });
+    return ns;
+  }
+
   /**
    * A namespace like the first whose instance names a whitelist of the cosign key that signed the
    * pods' image (pinned by digest, as admission pins it): every grant judges the pod's image.
@@ -408,15 +415,7 @@ public final class AgentLoad {
   private static List<String> verifiedNamespace(
       LocalControlPlane plane, OciRegistry registry, Path work, int podCount) throws Exception {
     KubernetesClient client = plane.client();
-    String ns = plane.newNamespace("agent-bench-verified");
-    client
-        .namespaces()
-        .withName(ns)
-        .edit(
-            n -> {
-              n.getMetadata().getLabels().put("keychain.dev/injection", "enabled");
-              return n;
-            });
+    String ns = injectionNamespace(plane, "agent-bench-verified");
     Cosign cosign = Cosign.locate(work.resolve("cosign"));
     Path pem = work.resolve("carol.pem");
     Files.writeString(

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -43,10 +42,6 @@ public final class CosignArtifacts {
     return digest.replace(':', '-') + ".att";
   }
 
-  private static ImageReference tagged(ImageReference image, String tag) {
-    return new ImageReference(image.registry(), image.repository(), tag, Optional.empty());
-  }
-
   /** One layer of a signature or attestation artifact: its blob's digest and its annotations. */
   record Layer(int index, String digest, JsonNode annotations) {}
 
@@ -59,7 +54,7 @@ public final class CosignArtifacts {
       throws RegistryException {
     RegistryClient.Manifest manifest;
     try {
-      manifest = registry.fetchManifest(tagged(image, tag));
+      manifest = registry.fetchManifest(image.withTag(tag));
     } catch (RegistryException e) {
       if (e.reason() == RegistryException.Reason.NOT_FOUND) {
         return List.of();
@@ -145,7 +140,7 @@ public final class CosignArtifacts {
       byte[] blob,
       Map<String, String> annotations)
       throws RegistryException {
-    ImageReference ref = tagged(image, tag);
+    ImageReference ref = image.withTag(tag);
     ArrayNode layers = JSON.createArrayNode();
     try {
       JsonNode existing = JSON.readTree(registry.fetchManifest(ref).bytes()).get("layers");

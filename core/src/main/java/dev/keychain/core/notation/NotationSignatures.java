@@ -44,7 +44,7 @@ public final class NotationSignatures {
     if (index.isEmpty()) {
       source = "referrers tag " + referrersTag(digest);
       try {
-        index = Optional.of(registry.fetchManifest(tagged(image, referrersTag(digest))).bytes());
+        index = Optional.of(registry.fetchManifest(image.withTag(referrersTag(digest))).bytes());
       } catch (RegistryException e) {
         if (e.reason() != RegistryException.Reason.NOT_FOUND) {
           throw e;
@@ -58,7 +58,7 @@ public final class NotationSignatures {
       String where = "notation signature " + m.substring(0, Math.min(m.length(), 19));
       RegistryClient.Manifest manifest;
       try {
-        manifest = registry.fetchManifest(byDigest(image, m));
+        manifest = registry.fetchManifest(image.withDigest(m));
       } catch (RegistryException e) {
         if (e.reason() == RegistryException.Reason.NOT_FOUND) {
           notes.add(source + " names " + m + ", which the registry does not have");
@@ -85,8 +85,7 @@ public final class NotationSignatures {
       } catch (MalformedJsonException e) {
         notes.add(e.getMessage());
       } catch (RegistryException e) {
-        if (e.reason() == RegistryException.Reason.UNAVAILABLE
-            || e.reason() == RegistryException.Reason.UNAUTHORIZED) {
+        if (e.sourceUnavailable()) {
           throw e;
         }
         notes.add(where + ": " + e.getMessage());
@@ -136,14 +135,5 @@ public final class NotationSignatures {
           RegistryException.Reason.MALFORMED, image + ": " + e.getMessage());
     }
     return out;
-  }
-
-  private static ImageReference tagged(ImageReference image, String tag) {
-    return new ImageReference(image.registry(), image.repository(), tag, Optional.empty());
-  }
-
-  private static ImageReference byDigest(ImageReference image, String digest) {
-    return new ImageReference(
-        image.registry(), image.repository(), image.tag(), Optional.of(digest));
   }
 }

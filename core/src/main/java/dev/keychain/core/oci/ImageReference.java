@@ -87,6 +87,16 @@ public record ImageReference(
     return new ImageReference(registry, rest, tag, digest);
   }
 
+  /** The same repository under {@code tag}, without a digest (an artifact stored beside it). */
+  public ImageReference withTag(String tag) {
+    return new ImageReference(registry, repository, tag, Optional.empty());
+  }
+
+  /** The same repository and tag, pinned to {@code digest}. */
+  public ImageReference withDigest(String digest) {
+    return new ImageReference(registry, repository, tag, Optional.of(digest));
+  }
+
   /** What to ask the registry for: the digest if pinned, else the tag. */
   public String manifestReference() {
     return digest.orElse(tag);

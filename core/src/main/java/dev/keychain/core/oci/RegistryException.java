@@ -22,4 +22,12 @@ public final class RegistryException extends Exception {
   public Reason reason() {
     return reason;
   }
+
+  /**
+   * Whether the registry could not be consulted (unreachable, or access refused) rather than
+   * answering with data that does not verify: a denial forced by it is not cached.
+   */
+  public boolean sourceUnavailable() {
+    return reason == Reason.UNAVAILABLE || reason == Reason.UNAUTHORIZED;
+  }
 }

@@ -29,7 +29,7 @@ final class AttestationCheck {
     }
   }
 
-  private record Checked(InTotoStatement statement, Set<String> signers, String where) {}
+  private record Checked(InTotoStatement statement, Set<String> signers) {}
 
   private AttestationCheck() {}
 
@@ -139,6 +139,6 @@ final class AttestationCheck {
               + digest);
       return Optional.empty();
     }
-    return Optional.of(new Checked(statement, by, s.where()));
+    return Optional.of(new Checked(statement, by));
   }
 }

@@ -136,12 +136,9 @@ public final class ImageSignatureVerifier {
     try {
       stored = CosignAttestations.fetch(registry, image, digest, wanted::contains);
     } catch (RegistryException ex) {
-      boolean unavailable =
-          ex.reason() == RegistryException.Reason.UNAVAILABLE
-              || ex.reason() == RegistryException.Reason.UNAUTHORIZED;
       return new Verdict(
           false,
-          unavailable ? Verdict.Reason.UNAVAILABLE : Verdict.Reason.TRUST_DATA_INVALID,
+          ex.sourceUnavailable() ? Verdict.Reason.UNAVAILABLE : Verdict.Reason.TRUST_DATA_INVALID,
           image.toString(),
           Optional.of(digest),
           signed
@@ -244,10 +241,7 @@ public final class ImageSignatureVerifier {
     try {
       found = NotationSignatures.fetch(registry, image, digest);
     } catch (RegistryException ex) {
-      e.sourceFailed(
-          ex.reason() == RegistryException.Reason.UNAVAILABLE
-              || ex.reason() == RegistryException.Reason.UNAUTHORIZED,
-          "notation: " + ex.getMessage());
+      e.sourceFailed(ex.sourceUnavailable(), "notation: " + ex.getMessage());
       return;
     }
     e.notes.addAll(found.notes());
@@ -262,10 +256,7 @@ public final class ImageSignatureVerifier {
     try {
       signatures = CosignArtifacts.fetch(registry, image, digest);
     } catch (RegistryException ex) {
-      e.sourceFailed(
-          ex.reason() == RegistryException.Reason.UNAVAILABLE
-              || ex.reason() == RegistryException.Reason.UNAUTHORIZED,
-          "cosign: " + ex.getMessage());
+      e.sourceFailed(ex.sourceUnavailable(), "cosign: " + ex.getMessage());
       return;
     }
     if (signatures.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.keychain.core.signers;
 
+import dev.keychain.core.crypto.Hashes;
 import dev.keychain.core.keys.KeyIds;
 import dev.keychain.core.notation.DistinguishedNames;
 import dev.keychain.core.notation.NotationEnvelopes;
@@ -7,8 +8,6 @@ import dev.keychain.core.notation.NotationFormatException;
 import dev.keychain.core.notation.NotationSignature;
 import dev.keychain.core.notation.NotationSignatures;
 import dev.keychain.core.notation.NotationVerification;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
@@ -39,12 +38,14 @@ final class NotationCheck {
     NotationSignature s;
     try {
       s = NotationEnvelopes.parse(stored.mediaType(), stored.envelope(), stored.where());
+    } catch (NotationFormatException e) {
+      notes.add(e.getMessage()); // names where
+      return Optional.empty();
+    }
+    try {
       NotationVerification.verify(s, digest, now);
     } catch (NotationFormatException e) {
-      notes.add(
-          e.getMessage().startsWith(stored.where())
-              ? e.getMessage()
-              : stored.where() + ": " + e.getMessage());
+      notes.add(stored.where() + ": " + e.getMessage());
       return Optional.empty();
     }
     X509Certificate leaf = s.chain().get(0);
@@ -86,8 +87,8 @@ final class NotationCheck {
 
   static String thumbprint(X509Certificate c) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
-    } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+      return HexFormat.of().formatHex(Hashes.sha256(c.getEncoded()));
+    } catch (CertificateEncodingException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -281,12 +281,8 @@ public class ImageAdmission {
   Verdict verifyRunning(CompiledWhitelist wl, ImageReference byDigest) {
     if (wl.unusable().isEmpty() && wl.policy().isPresent() && byDigest.digest().isPresent()) {
       // the common case, every grant of a running pod: a cached verdict, without a thread hop
-      Optional<Verdict> cached =
-          cache.verdict(
-              new VerdictCache.Key(
-                  wl.uid(), wl.generation(), byDigest.toString(), byDigest.digest().get()));
+      Optional<Verdict> cached = cachedVerdict(wl, byDigest, byDigest.digest().get());
       if (cached.isPresent()) {
-        metrics.admissionCache.labelValues("verdict", "hit").inc();
         return cached.get();
       }
     }
@@ -363,16 +359,15 @@ public class ImageAdmission {
         cache.putDigest(wl.registryKey(), ref.toString(), digest);
       }
     }
-    VerdictCache.Key key = new VerdictCache.Key(wl.uid(), wl.generation(), ref.toString(), digest);
-    Optional<Verdict> cached = cache.verdict(key);
-    metrics.admissionCache.labelValues("verdict", cached.isPresent() ? "hit" : "miss").inc();
+    Optional<Verdict> cached = cachedVerdict(wl, ref, digest);
     if (cached.isPresent()) {
       return cached.get();
     }
+    metrics.admissionCache.labelValues("verdict", "miss").inc();
     long start = System.nanoTime();
     Verdict v = wl.verifier().verify(ref, digest, wl.policy().get(), wl.sources());
     metrics.admissionUpstream.labelValues("signatures").observe((System.nanoTime() - start) / 1e9);
-    cache.put(key, v);
+    cache.put(verdictKey(wl, ref, digest), v);
     if (v.allowed() && ref.digest().isEmpty()) {
       // The tag's digest is signed as the policy requires, so the digest is: the same image
       // pinned to it (digest pinning) finds this verdict.
@@ -380,6 +375,21 @@ public class ImageAdmission {
           new VerdictCache.Key(wl.uid(), wl.generation(), ref.name() + "@" + digest, digest), v);
     }
     return v;
+  }
+
+  /**
+   * The cached verdict of {@code wl} on {@code ref} at {@code digest}; a hit is counted here, a
+   * miss where the verification it leads to is made.
+   */
+  private Optional<Verdict> cachedVerdict(CompiledWhitelist wl, ImageReference ref, String digest) {
+    Optional<Verdict> cached = cache.verdict(verdictKey(wl, ref, digest));
+    cached.ifPresent(v -> metrics.admissionCache.labelValues("verdict", "hit").inc());
+    return cached;
+  }
+
+  private static VerdictCache.Key verdictKey(
+      CompiledWhitelist wl, ImageReference ref, String digest) {
+    return new VerdictCache.Key(wl.uid(), wl.generation(), ref.toString(), digest);
   }
 
   private static Verdict.Reason reasonOf(RegistryException e) {

@@ -104,8 +104,7 @@ public class RunningImages {
                 + wl.label()
                 + " does not govern");
       }
-      ImageReference running =
-          new ImageReference(spec.registry(), spec.repository(), spec.tag(), digest);
+      ImageReference running = spec.withDigest(digest.get());
       Verdict v = admission.verifyRunning(wl, running);
       if (!v.allowed()) {
         return new Judgement(

@@ -552,10 +552,11 @@ public class SecureInstanceReconciler
       if (a.getAgentNumber() == null) {
         a.setAgentNumber(nextNumber++);
       }
-      boolean unverified = judgeImages(si, pod, a);
-      a.setRestricted(restricted || unverified);
+      // an agent refused its key for the pod's images holds none, as under a restriction
+      boolean refused = restricted || judgeImages(si, pod, a);
+      a.setRestricted(refused);
       recordAcknowledgement(pod, a);
-      if (restricted) {
+      if (refused) {
         a.setKeyId(null);
       } else {
         String agent = AgentIdentity.of(si, pod);

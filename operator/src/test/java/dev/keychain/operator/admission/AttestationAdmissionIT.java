@@ -92,10 +92,7 @@ class AttestationAdmissionIT {
   }
 
   private String namespace() {
-    Webhooks.registerImageAdmission(client);
-    String ns = LocalControlPlaneResource.newNamespace("attest");
-    Webhooks.enableImageAdmission(client, ns);
-    return ns;
+    return Webhooks.imageAdmissionNamespace(client, "attest");
   }
 
   @Test

@@ -101,10 +101,7 @@ class ImageAdmissionIT {
   }
 
   private String namespace() {
-    Webhooks.registerImageAdmission(client);
-    String ns = LocalControlPlaneResource.newNamespace("images");
-    Webhooks.enableImageAdmission(client, ns);
-    return ns;
+    return Webhooks.imageAdmissionNamespace(client, "images");
   }
 
   private SignerWhitelist whitelist(String ns, String name, String mode, String notaryUrl) {

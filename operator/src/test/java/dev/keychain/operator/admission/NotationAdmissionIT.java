@@ -89,10 +89,7 @@ class NotationAdmissionIT {
   }
 
   private String namespace() {
-    Webhooks.registerImageAdmission(client);
-    String ns = LocalControlPlaneResource.newNamespace("notation");
-    Webhooks.enableImageAdmission(client, ns);
-    return ns;
+    return Webhooks.imageAdmissionNamespace(client, "notation");
   }
 
   private SignerWhitelist whitelist(String ns, List<SignerSpec> signers) {

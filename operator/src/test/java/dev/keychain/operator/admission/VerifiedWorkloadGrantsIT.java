@@ -192,6 +192,7 @@ class VerifiedWorkloadGrantsIT {
                               a.getPod().equals("web-unsigned")
                                   && "NotVerified".equals(a.getImages())
                                   && Boolean.TRUE.equals(a.getRestricted())
+                                  && a.getKeyId() == null
                                   && a.getImagesMessage()
                                       .contains("no signature by a whitelisted key"))
                   && agents.stream()

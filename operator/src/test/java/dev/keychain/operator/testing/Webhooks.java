@@ -188,4 +188,12 @@ public final class Webhooks {
               return n;
             });
   }
+
+  /** A fresh namespace {@code prefix-...} whose pods the image webhooks (registered) judge. */
+  public static String imageAdmissionNamespace(KubernetesClient client, String prefix) {
+    registerImageAdmission(client);
+    String ns = LocalControlPlaneResource.newNamespace(prefix);
+    enableImageAdmission(client, ns);
+    return ns;
+  }
 }
