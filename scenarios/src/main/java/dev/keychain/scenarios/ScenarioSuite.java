@@ -89,6 +89,7 @@ public final class ScenarioSuite {
             new Scenario("runningRestoresTheKey", this::runningRestoresTheKey),
             new Scenario("unsignedImageIsDeniedSignedAdmitted", this::signerWhitelistDecides),
             new Scenario("clusterWhitelistGovernsSelectedNamespace", this::clusterWhitelist),
+            new Scenario("evictPolicyEvictsPodsNoLongerVerified", this::evictPolicyEvicts),
             new Scenario("requestedRotationRotatesGroupKeys", this::requestedRotation),
             new Scenario("deletedRevokesTheKey", this::deletedRevokesTheKey),
             new Scenario("auditLogVerifies", this::auditLogVerifies),
@@ -259,21 +260,7 @@ public final class ScenarioSuite {
     whitelist.setAdditionalProperty("spec", spec);
     client.resource(whitelist).create();
     awaitReady("SignerWhitelist", "scenario");
-    String denial =
-        awaitValue(
-            "the unsigned image to be denied",
-            () -> {
-              try {
-                client.resource(imagePod("unsigned", images.unsignedImage())).create();
-                client.pods().inNamespace(ns).withName("unsigned").delete();
-                return Optional.empty(); // admitted before the webhook saw the whitelist: retry
-              } catch (KubernetesClientException e) {
-                if (e.getCode() != 403) {
-                  throw new ScenarioFailure("unexpected refusal: " + e.getMessage(), e);
-                }
-                return Optional.of(e.getStatus().getMessage());
-              }
-            });
+    String denial = awaitDenial("the unsigned image", imagePod("unsigned", images.unsignedImage()));
     check(
         denial.contains("SignerWhitelist " + ns + "/scenario"),
         "denial does not name the whitelist: " + denial);
@@ -348,6 +335,95 @@ public final class ScenarioSuite {
     } finally {
       clusterWhitelists.withName(name).delete();
     }
+  }
+
+  /**
+   * With runningPods action Evict, replacing the whitelist's signer evicts the running pod signed
+   * by the old one (the operator uses the Eviction API), and the same image is then denied. The
+   * whitelist is restored afterwards.
+   */
+  private void evictPolicyEvicts() {
+    SignedImages images = settings.images();
+    java.security.PublicKey stranger =
+        dev.keychain.testing.fixtures.TestPki.create("stranger")
+            .clientCertificate("stranger")
+            .keys()
+            .getPublic();
+    String strangerPem = dev.keychain.testing.fixtures.TestPki.pem(stranger);
+    objects.patchSpec(
+        "SignerWhitelist",
+        "scenario",
+        KeychainObjects.json(
+                Map.of(
+                    "runningPods",
+                    Map.of("action", "Evict"),
+                    "signers",
+                    List.of(
+                        Map.of(
+                            "name",
+                            "stranger",
+                            "keyId",
+                            dev.keychain.core.keys.KeyIds.spkiFingerprint(stranger),
+                            "publicKey",
+                            strangerPem))))
+            .toString());
+    try {
+      awaitValue(
+          "the signed pod to be evicted once its signer is no longer trusted",
+          () ->
+              Optional.ofNullable(client.pods().inNamespace(ns).withName("signed").get())
+                      .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                      .isPresent()
+                  ? Optional.empty()
+                  : Optional.of(true));
+      String denial =
+          awaitDenial("the evicted image", imagePod("signed-again", images.signedImage()));
+      check(
+          denial.contains("SignerWhitelist " + ns + "/scenario"),
+          "denial does not name the whitelist: " + denial);
+      awaitValue(
+          "an Evicted event on the signed pod",
+          () ->
+              client.v1().events().inNamespace(ns).list().getItems().stream()
+                  .filter(
+                      e ->
+                          "Evicted".equals(e.getReason())
+                              && "signed".equals(e.getInvolvedObject().getName())
+                              && e.getMessage().contains("no longer verifies"))
+                  .findFirst());
+    } finally {
+      objects.patchSpec(
+          "SignerWhitelist",
+          "scenario",
+          KeychainObjects.json(
+                  Map.of(
+                      "runningPods",
+                      Map.of("action", "Report"),
+                      "signers",
+                      cosignWhitelistSpec(images).get("signers")))
+              .toString());
+    }
+  }
+
+  /**
+   * The message admission denies {@code pod} with, once it does: a pod admitted before the webhook
+   * saw the whitelist as it is now is deleted, and the creation tried again.
+   */
+  private String awaitDenial(String what, Pod pod) {
+    return awaitValue(
+        what + " to be denied",
+        () -> {
+          try {
+            client.resource(pod).create();
+            client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).delete();
+            return Optional.empty();
+          } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) {
+              throw new ScenarioFailure("unexpected refusal: " + e.getMessage(), e);
+            }
+            return Optional.of(e.getStatus().getMessage());
+          }
+        });
   }
 
   /** A whitelist spec: the suite's images, signed with cosign by its one signer. */

@@ -19,6 +19,11 @@ public enum AuditEventType {
   GRANT_ISSUED("GrantIssued", true),
   /** An agent was refused its key, with the reason (restricted, revoked, unavailable). */
   GRANT_REFUSED("GrantRefused", true),
+  /**
+   * A running pod a whitelist no longer verifies, and what was done (reported, restricted,
+   * evicted).
+   */
+  POD_NOT_COMPLIANT("PodNotCompliant", true),
   /** A retention prune, stated before it happens (see {@link PruneRecord}). */
   LOG_PRUNED("LogPruned", false),
   /** Where a log written unsigned began to be signed (see {@link SigningStartedRecord}). */

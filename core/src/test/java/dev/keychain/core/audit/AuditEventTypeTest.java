@@ -25,7 +25,8 @@ class AuditEventTypeTest {
             "AdmissionAllowed",
             "AdmissionDenied",
             "GrantIssued",
-            "GrantRefused"),
+            "GrantRefused",
+            "PodNotCompliant"),
         AuditEventType.selectableNames());
     assertEquals("LogPruned", AuditEventType.LOG_PRUNED.wireName());
     assertEquals("SigningStarted", AuditEventType.SIGNING_STARTED.wireName());

@@ -19,8 +19,10 @@ public class ClusterSignerWhitelistReconciler implements Reconciler<ClusterSigne
       KubernetesClient client,
       Whitelists whitelists,
       KubernetesEvents events,
+      RunningPodReverification reverification,
       @ConfigProperty(name = "keychain.operator.namespace") String operatorNamespace) {
-    this.readiness = new WhitelistReadiness(client, whitelists, events, operatorNamespace);
+    this.readiness =
+        new WhitelistReadiness(client, whitelists, events, operatorNamespace, reverification);
   }
 
   @Override
@@ -28,6 +30,6 @@ public class ClusterSignerWhitelistReconciler implements Reconciler<ClusterSigne
       ClusterSignerWhitelist wl, Context<ClusterSignerWhitelist> context) {
     return UpdateControl.patchStatus(
             StatusPatch.of(wl, readiness.status(wl), ClusterSignerWhitelist::new))
-        .rescheduleAfter(SignerWhitelistReconciler.STATUS_REFRESH);
+        .rescheduleAfter(readiness.nextLook(wl));
   }
 }

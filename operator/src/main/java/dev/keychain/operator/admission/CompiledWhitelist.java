@@ -25,6 +25,7 @@ record CompiledWhitelist(
     ImagePatterns images,
     boolean enforce,
     boolean pinDigests,
+    RunningPodPolicy runningPods,
     Optional<SignerPolicy> policy,
     ImageSignatureVerifier.TrustSources sources,
     RegistryClient registry,
@@ -57,6 +58,19 @@ record CompiledWhitelist(
   /** What denials call it: "SignerWhitelist ns/name" or "ClusterSignerWhitelist name". */
   String label() {
     return label(namespace, name);
+  }
+
+  /**
+   * What is done to running pods it no longer verifies: in Audit mode only reported, whatever the
+   * spec says.
+   */
+  RunningPodPolicy.Action runningPodAction() {
+    return enforce ? runningPods.action() : RunningPodPolicy.Action.REPORT;
+  }
+
+  /** Whether its agents' keys depend on it: Restrict or Evict, when enforcing. */
+  boolean restrictsRunningPods() {
+    return runningPodAction() != RunningPodPolicy.Action.REPORT;
   }
 
   /** Whether only some namespaces are governed, so that their labels must be known. */

@@ -38,17 +38,24 @@ public class RunningImages {
 
   public record Judgement(Kind kind, String message) {}
 
+  /** How long a grant waits for a namespace's labels (cluster whitelists selecting by label). */
+  private static final java.time.Duration LABELS_WAIT = java.time.Duration.ofSeconds(2);
+
   private final Whitelists whitelists;
   private final ImageAdmission admission;
+  private final NamespaceLabels namespaceLabels;
 
-  public RunningImages(Whitelists whitelists, ImageAdmission admission) {
+  public RunningImages(
+      Whitelists whitelists, ImageAdmission admission, NamespaceLabels namespaceLabels) {
     this.whitelists = whitelists;
     this.admission = admission;
+    this.namespaceLabels = namespaceLabels;
   }
 
   /**
    * Judges {@code pod} by whitelist {@code name}: the SignerWhitelist of that name in the pod's
-   * namespace, else the ClusterSignerWhitelist of that name.
+   * namespace, else the ClusterSignerWhitelist of that name. Every container must run an image it
+   * governs and verifies.
    */
   public Judgement judge(Pod pod, String name) {
     String ns = pod.getMetadata().getNamespace();
@@ -64,7 +71,62 @@ public class RunningImages {
               + name
               + ") does not exist or is not loaded yet");
     }
-    CompiledWhitelist wl = found.get();
+    return judge(pod, found.get(), false).orElseThrow();
+  }
+
+  /** Whether {@code wl} as it is now (its generation) is what judgements are made with. */
+  public boolean compiledAsOf(io.fabric8.kubernetes.api.model.HasMetadata wl) {
+    return whitelists
+        .get(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName())
+        .filter(c -> c.generation() == wl.getMetadata().getGeneration())
+        .isPresent();
+  }
+
+  /**
+   * Judges the containers of {@code pod} whose images {@code wl} governs (the others are not its
+   * business); empty when it governs none of them.
+   */
+  Optional<Judgement> judgeGoverned(Pod pod, CompiledWhitelist wl) {
+    return judge(pod, wl, true);
+  }
+
+  /**
+   * The judgement of the whitelists that restrict running pods they no longer verify (runningPods
+   * action Restrict or Evict), on the containers each governs: the first that is not VERIFIED, else
+   * VERIFIED; empty when none governs the pod. A digest not reported yet is no judgement here:
+   * admission verified the pod, and the node reports soon.
+   */
+  public Optional<Judgement> judgeByRestrictingWhitelists(Pod pod) {
+    if (!whitelists.anyRestricting()) {
+      return Optional.empty();
+    }
+    String ns = pod.getMetadata().getNamespace();
+    Map<String, String> labels = Map.of();
+    if (whitelists.needNamespaceLabels()) {
+      Optional<Map<String, String>> known =
+          namespaceLabels.await(ns, System.nanoTime() + LABELS_WAIT.toNanos());
+      if (known.isEmpty()) {
+        return Optional.of(
+            new Judgement(
+                Kind.UNKNOWN, "namespace " + ns + " is not known to the operator yet; retry"));
+      }
+      labels = known.get();
+    }
+    Optional<Judgement> verified = Optional.empty();
+    for (CompiledWhitelist wl : whitelists.restricting(ns, labels)) {
+      Optional<Judgement> j = judge(pod, wl, true);
+      if (j.isEmpty() || j.get().kind() == Kind.NOT_REPORTED) {
+        continue;
+      }
+      if (j.get().kind() != Kind.VERIFIED) {
+        return j;
+      }
+      verified = j;
+    }
+    return verified;
+  }
+
+  private Optional<Judgement> judge(Pod pod, CompiledWhitelist wl, boolean governedOnly) {
     Map<String, ContainerStatus> statuses = new HashMap<>();
     if (pod.getStatus() != null) {
       for (List<ContainerStatus> list :
@@ -77,6 +139,7 @@ public class RunningImages {
     List<Container> containers = new ArrayList<>(nullToEmpty(pod.getSpec().getContainers()));
     containers.addAll(nullToEmpty(pod.getSpec().getInitContainers()));
     List<String> pending = new ArrayList<>();
+    boolean governsAny = false;
     for (Container c : containers) {
       if (c.getName().equals(AgentPodAnnotations.INIT_CONTAINER)
           || c.getName().equals(AgentPodAnnotations.SIDECAR_CONTAINER)) {
@@ -86,48 +149,60 @@ public class RunningImages {
       try {
         spec = ImageReference.parse(c.getImage());
       } catch (IllegalArgumentException e) {
-        return new Judgement(Kind.NOT_VERIFIED, "container " + c.getName() + ": " + e.getMessage());
+        return Optional.of(
+            new Judgement(Kind.NOT_VERIFIED, "container " + c.getName() + ": " + e.getMessage()));
       }
+      boolean governed = wl.images().matches(spec.canonicalName());
+      if (!governed && governedOnly) {
+        continue;
+      }
+      governsAny = true;
       Optional<String> digest = reported(statuses.get(c.getName())).or(spec::digest);
       if (digest.isEmpty()) {
         pending.add(c.getName());
         continue;
       }
-      if (!wl.images().matches(spec.canonicalName())) {
-        return new Judgement(
-            Kind.NOT_VERIFIED,
-            "container "
-                + c.getName()
-                + " runs "
-                + spec.name()
-                + ", which "
-                + wl.label()
-                + " does not govern");
+      if (!governed) {
+        return Optional.of(
+            new Judgement(
+                Kind.NOT_VERIFIED,
+                "container "
+                    + c.getName()
+                    + " runs "
+                    + spec.name()
+                    + ", which "
+                    + wl.label()
+                    + " does not govern"));
       }
       ImageReference running = spec.withDigest(digest.get());
       Verdict v = admission.verifyRunning(wl, running);
       if (!v.allowed()) {
-        return new Judgement(
-            v.reason() == Verdict.Reason.UNAVAILABLE ? Kind.UNKNOWN : Kind.NOT_VERIFIED,
-            "container "
-                + c.getName()
-                + " runs "
-                + running.name()
-                + "@"
-                + digest.get()
-                + ": "
-                + v.message()
-                + " ("
-                + wl.label()
-                + ")");
+        return Optional.of(
+            new Judgement(
+                v.reason() == Verdict.Reason.UNAVAILABLE ? Kind.UNKNOWN : Kind.NOT_VERIFIED,
+                "container "
+                    + c.getName()
+                    + " runs "
+                    + running.name()
+                    + "@"
+                    + digest.get()
+                    + ": "
+                    + v.message()
+                    + " ("
+                    + wl.label()
+                    + ")"));
       }
     }
-    if (!pending.isEmpty()) {
-      return new Judgement(
-          Kind.NOT_REPORTED,
-          "waiting for the node to report the image digests of " + String.join(", ", pending));
+    if (governedOnly && !governsAny) {
+      return Optional.empty();
     }
-    return new Judgement(Kind.VERIFIED, "every image is verified by " + wl.label());
+    if (!pending.isEmpty()) {
+      return Optional.of(
+          new Judgement(
+              Kind.NOT_REPORTED,
+              "waiting for the node to report the image digests of " + String.join(", ", pending)));
+    }
+    return Optional.of(new Judgement(Kind.VERIFIED, "every image is verified by " + wl.label()));
   }
 
   /** The digest of the image a container status says runs, if any. */

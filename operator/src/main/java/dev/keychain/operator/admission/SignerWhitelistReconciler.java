@@ -27,14 +27,16 @@ public class SignerWhitelistReconciler implements Reconciler<SignerWhitelist> {
       KubernetesClient client,
       Whitelists whitelists,
       KubernetesEvents events,
+      RunningPodReverification reverification,
       @ConfigProperty(name = "keychain.operator.namespace") String operatorNamespace) {
-    this.readiness = new WhitelistReadiness(client, whitelists, events, operatorNamespace);
+    this.readiness =
+        new WhitelistReadiness(client, whitelists, events, operatorNamespace, reverification);
   }
 
   @Override
   public UpdateControl<SignerWhitelist> reconcile(
       SignerWhitelist wl, Context<SignerWhitelist> context) {
     return UpdateControl.patchStatus(StatusPatch.of(wl, readiness.status(wl), SignerWhitelist::new))
-        .rescheduleAfter(STATUS_REFRESH);
+        .rescheduleAfter(readiness.nextLook(wl));
   }
 }

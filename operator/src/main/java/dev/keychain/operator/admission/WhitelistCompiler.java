@@ -180,6 +180,7 @@ final class WhitelistCompiler {
                 new RegistryClient.Registry(insecure, registryCredentials)),
             upstreamTimeout);
     String registryKey = wl.getMetadata().getUid() + "/" + wl.getMetadata().getGeneration();
+    RunningPodPolicy runningPods = RunningPodPolicy.of(spec.getRunningPods(), problems);
     return new CompiledWhitelist(
         wl.getMetadata().getUid(),
         namespaceOf(wl),
@@ -189,6 +190,7 @@ final class WhitelistCompiler {
         new ImagePatterns(spec.getImages()),
         !"Audit".equals(spec.getMode()),
         !Boolean.FALSE.equals(spec.getPinDigests()),
+        runningPods,
         policy,
         new ImageSignatureVerifier.TrustSources(notary, pins, cosign, notation),
         registry,

@@ -28,12 +28,15 @@ public class WhitelistInformer {
   private final KubernetesClient client;
   private final Whitelists whitelists;
   private final String operatorNamespace;
+  private final RunningPodReverification reverification;
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
 
   public WhitelistInformer(
       KubernetesClient client,
       Whitelists whitelists,
+      RunningPodReverification reverification,
       @ConfigProperty(name = "keychain.operator.namespace") String operatorNamespace) {
+    this.reverification = reverification;
     this.client = client;
     this.whitelists = whitelists;
     this.operatorNamespace = operatorNamespace;
@@ -59,6 +62,7 @@ public class WhitelistInformer {
       @Override
       public void onDelete(T wl, boolean unknownFinalState) {
         whitelists.remove(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName());
+        reverification.forget(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName());
       }
     };
   }

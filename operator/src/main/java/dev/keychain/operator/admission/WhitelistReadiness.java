@@ -7,6 +7,7 @@ import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.status.KubernetesEvents;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -21,12 +22,15 @@ final class WhitelistReadiness {
   private final Whitelists whitelists;
   private final KubernetesEvents events;
   private final String operatorNamespace;
+  private final RunningPodReverification reverification;
 
   WhitelistReadiness(
       KubernetesClient client,
       Whitelists whitelists,
       KubernetesEvents events,
-      String operatorNamespace) {
+      String operatorNamespace,
+      RunningPodReverification reverification) {
+    this.reverification = reverification;
     this.client = client;
     this.whitelists = whitelists;
     this.events = events;
@@ -55,6 +59,7 @@ final class WhitelistReadiness {
     }
     CompiledWhitelist compiled = whitelists.install(wl, credentials);
     status.setUsableSigners(compiled.policy().map(p -> p.signers().size()).orElse(0));
+    status.setRunningPods(reverification.status(compiled, previous.getRunningPods()));
 
     if (compiled.problems().isEmpty()) {
       status.setConditions(
@@ -111,5 +116,20 @@ final class WhitelistReadiness {
               generation));
     }
     return status;
+  }
+
+  /**
+   * When to look again: the status refresh, or sooner when the running pods of {@code wl} are due
+   * for verification.
+   */
+  Duration nextLook(CustomResource<? extends SignerWhitelistSpec, SignerWhitelistStatus> wl) {
+    Duration refresh = SignerWhitelistReconciler.STATUS_REFRESH;
+    Optional<CompiledWhitelist> compiled =
+        whitelists.get(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName());
+    if (compiled.isEmpty()) {
+      return refresh;
+    }
+    Duration due = reverification.untilDue(compiled.get()).plusSeconds(1);
+    return due.compareTo(refresh) < 0 ? due : refresh;
   }
 }

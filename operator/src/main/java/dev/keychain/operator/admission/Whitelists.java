@@ -74,6 +74,21 @@ public class Whitelists {
     return Optional.ofNullable(byId.get(CompiledWhitelist.id(namespace, name)));
   }
 
+  /**
+   * The whitelists that govern {@code namespace} and restrict (or evict) the running pods they no
+   * longer verify.
+   */
+  List<CompiledWhitelist> restricting(String namespace, Map<String, String> namespaceLabels) {
+    return byId.values().stream()
+        .filter(w -> w.restrictsRunningPods() && w.governs(namespace, namespaceLabels))
+        .toList();
+  }
+
+  /** Whether any whitelist restricts running pods (most clusters: none, and grants skip this). */
+  boolean anyRestricting() {
+    return byId.values().stream().anyMatch(CompiledWhitelist::restrictsRunningPods);
+  }
+
   /** Whether any whitelist governs some image in {@code namespace}. */
   boolean anyIn(String namespace, Map<String, String> namespaceLabels) {
     return byId.values().stream().anyMatch(w -> w.governs(namespace, namespaceLabels));

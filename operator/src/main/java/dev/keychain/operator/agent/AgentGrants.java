@@ -159,6 +159,7 @@ public class AgentGrants {
           "SecureInstance " + injectedFor + " is " + keys.state() + ": keys are restricted");
     }
     verifiedImages(si, pod);
+    notRestrictedByWhitelists(si, pod);
     KeyChain chain = chains.get(si.getMetadata().getNamespace(), si.getSpec().getKeyChain());
     if (chain == null) {
       throw new AuthFailure(
@@ -200,37 +201,70 @@ public class AgentGrants {
    */
   private void verifiedImages(SecureInstance si, Pod pod) throws AuthFailure {
     String whitelist = si.getSpec().getSignerWhitelist();
-    if (whitelist == null) {
-      return;
+    if (whitelist != null) {
+      refuseUnlessVerified(
+          si, pod, runningImages.judge(pod, whitelist), true, "runs an image not verified");
     }
-    RunningImages.Judgement j = runningImages.judge(pod, whitelist);
+  }
+
+  /**
+   * Whitelists whose runningPods action is Restrict or Evict refuse keys to every pod running an
+   * image they govern and no longer verify, whatever instance it belongs to; a digest not reported
+   * yet is no reason here (admission verified the pod).
+   */
+  private void notRestrictedByWhitelists(SecureInstance si, Pod pod) throws AuthFailure {
+    Optional<RunningImages.Judgement> j = runningImages.judgeByRestrictingWhitelists(pod);
+    if (j.isPresent()) {
+      refuseUnlessVerified(
+          si,
+          pod,
+          j.get(),
+          false,
+          "runs an image a whitelist restricting running pods no longer verifies");
+    }
+  }
+
+  private static void refuseUnlessVerified(
+      SecureInstance si,
+      Pod pod,
+      RunningImages.Judgement j,
+      boolean pendingRefuses,
+      String notVerified)
+      throws AuthFailure {
+    String who =
+        "pod " + pod.getMetadata().getName() + " of SecureInstance " + si.getMetadata().getName();
     switch (j.kind()) {
       case VERIFIED -> {}
-      case NOT_VERIFIED, NOT_REPORTED ->
+      case NOT_VERIFIED ->
+          throw new AuthFailure(
+              AuthFailure.Reason.IMAGES_NOT_VERIFIED, who + " " + notVerified + ": " + j.message());
+      case NOT_REPORTED -> {
+        if (pendingRefuses) {
           throw new AuthFailure(
               AuthFailure.Reason.IMAGES_NOT_VERIFIED,
-              "pod "
-                  + pod.getMetadata().getName()
-                  + " of SecureInstance "
-                  + si.getMetadata().getName()
-                  + (j.kind() == RunningImages.Kind.NOT_VERIFIED
-                      ? " runs an image not verified: "
-                      : " gets its key once its images are verified: ")
-                  + j.message());
+              who + " gets its key once its images are verified: " + j.message());
+        }
+      }
       case UNKNOWN -> throw new AuthFailure(AuthFailure.Reason.UNAVAILABLE, j.message());
     }
   }
 
   /**
-   * What a watch compares besides the instance's key state: the judgement on the pod's images, so
+   * What a watch compares besides the instance's key state: the judgements on the pod's images, so
    * that an agent whose pod stops (or starts) being verified handshakes again.
    */
   String imageState(Membership m) {
+    String restricting =
+        runningImages
+            .judgeByRestrictingWhitelists(m.pod())
+            .map(j -> "|restricting=" + j.kind())
+            .orElse("");
     if (m.instance().isEmpty() || m.instance().get().getSpec().getSignerWhitelist() == null) {
-      return "";
+      return restricting;
     }
     return "|images="
-        + runningImages.judge(m.pod(), m.instance().get().getSpec().getSignerWhitelist()).kind();
+        + runningImages.judge(m.pod(), m.instance().get().getSpec().getSignerWhitelist()).kind()
+        + restricting;
   }
 
   /** The instance's chain as stored (null: no keys yet) and its row of the keyset. */

@@ -15,9 +15,11 @@ import dev.keychain.core.lifecycle.Timestamps;
 import dev.keychain.core.lifecycle.Transition;
 import dev.keychain.operator.admission.RunningImages;
 import dev.keychain.operator.api.v1alpha1.AgentStatus;
+import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.api.v1alpha1.SecureInstanceStatus;
+import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.TimestampsStatus;
 import dev.keychain.operator.chain.ChainProblem;
 import dev.keychain.operator.chain.ChainState;
@@ -79,6 +81,8 @@ public class SecureInstanceReconciler
 
   private static final String PODS = "pods";
   private static final String CHAINS = "keychains";
+  private static final String WHITELISTS = "signerwhitelists";
+  private static final String CLUSTER_WHITELISTS = "clustersignerwhitelists";
   private static final String KEYSET_CHANGED = "KeysetChanged";
 
   private final ChainVault vault;
@@ -147,8 +151,54 @@ public class SecureInstanceReconciler
                         .map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
             .build();
+    // A whitelist change re-judges the running pods of the instances it can concern: those of its
+    // namespace (a ClusterSignerWhitelist: all), by name or by its runningPods action.
+    var whitelists =
+        InformerEventSourceConfiguration.from(SignerWhitelist.class, SecureInstance.class)
+            .withName(WHITELISTS)
+            .withSecondaryToPrimaryMapper(
+                wl ->
+                    context
+                        .getPrimaryCache()
+                        .list(wl.getMetadata().getNamespace())
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .build();
+    var clusterWhitelists =
+        InformerEventSourceConfiguration.from(ClusterSignerWhitelist.class, SecureInstance.class)
+            .withName(CLUSTER_WHITELISTS)
+            .withSecondaryToPrimaryMapper(
+                wl ->
+                    context
+                        .getPrimaryCache()
+                        .list()
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .build();
     return List.of(
-        new InformerEventSource<>(pods, context), new InformerEventSource<>(chains, context));
+        new InformerEventSource<>(pods, context),
+        new InformerEventSource<>(chains, context),
+        new InformerEventSource<>(whitelists, context),
+        new InformerEventSource<>(clusterWhitelists, context));
+  }
+
+  /**
+   * Whether admission has compiled every whitelist that can judge the instance's pods as they are
+   * now: a whitelist event can reach this reconciler before admission's own informer, and the pods
+   * are then judged again shortly.
+   */
+  @SuppressWarnings("unchecked")
+  private boolean whitelistsCompiled(SecureInstance si, Context<SecureInstance> context) {
+    var namespaced =
+        (InformerEventSource<SignerWhitelist, SecureInstance>)
+            context.eventSourceRetriever().getEventSourceFor(SignerWhitelist.class, WHITELISTS);
+    var cluster =
+        (InformerEventSource<ClusterSignerWhitelist, SecureInstance>)
+            context
+                .eventSourceRetriever()
+                .getEventSourceFor(ClusterSignerWhitelist.class, CLUSTER_WHITELISTS);
+    return namespaced.list(si.getMetadata().getNamespace()).allMatch(runningImages::compiledAsOf)
+        && cluster.list().allMatch(runningImages::compiledAsOf);
   }
 
   @Override
@@ -230,6 +280,9 @@ public class SecureInstanceReconciler
         status.setAuthorityLevel(AuthorizationRow.AUTHORITY_LEVEL);
         status.setGroupEpoch(group.epoch());
         refreshAgents(si, status, chain, pods, keys, group.epoch());
+        if (!pods.isEmpty() && !whitelistsCompiled(si, context)) {
+          next = Duration.ofSeconds(2);
+        }
         if (outcome.waiting()) {
           throw new ChainProblem(
               "RotationPending",
@@ -254,7 +307,7 @@ public class SecureInstanceReconciler
                   + ")",
               generation));
       if (status.getState() == InstanceState.Restart) {
-        next = Duration.ofSeconds(2);
+        next = next.compareTo(Duration.ofSeconds(2)) < 0 ? next : Duration.ofSeconds(2);
       }
       metrics.reconciles.labelValues("SecureInstance", "success").inc();
     } catch (ChainProblem problem) {
@@ -583,12 +636,21 @@ public class SecureInstanceReconciler
    */
   private boolean judgeImages(SecureInstance si, Pod pod, AgentStatus a) {
     String whitelist = si.getSpec().getSignerWhitelist();
-    if (whitelist == null) {
+    Optional<RunningImages.Judgement> named =
+        Optional.ofNullable(whitelist).map(w -> runningImages.judge(pod, w));
+    Optional<RunningImages.Judgement> restricting = runningImages.judgeByRestrictingWhitelists(pod);
+    // the named whitelist's judgement unless it is VERIFIED and a restricting one is not
+    Optional<RunningImages.Judgement> judged =
+        named
+            .filter(j -> j.kind() != RunningImages.Kind.VERIFIED)
+            .or(() -> restricting.filter(j -> j.kind() == RunningImages.Kind.NOT_VERIFIED))
+            .or(() -> named);
+    if (judged.isEmpty()) {
       a.setImages(null);
       a.setImagesMessage(null);
       return false;
     }
-    RunningImages.Judgement j = runningImages.judge(pod, whitelist);
+    RunningImages.Judgement j = judged.get();
     String images =
         switch (j.kind()) {
           case VERIFIED -> "Verified";

@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.inject.Singleton;
+import java.util.List;
 
 /**
  * The operator's Prometheus metrics. Labels carry kinds, results, namespaces and names of
@@ -95,10 +96,37 @@ public class OperatorMetrics {
           .labelNames("namespace", "whitelist", "decision")
           .register(registry);
 
+  /** The states {@link #whitelistRunningPods} counts pods in. */
+  public static final List<String> RUNNING_POD_STATES =
+      List.of("compliant", "non_compliant", "undecided", "pending");
+
+  public final Gauge whitelistRunningPods =
+      Gauge.builder()
+          .name("keychain_whitelist_running_pods")
+          .help(
+              "Running pods a whitelist governs at its latest re-verification (leader), by state: compliant, non_compliant, undecided (source unavailable), pending (digest not reported yet)")
+          .labelNames("namespace", "whitelist", "state")
+          .register(registry);
+
+  public final Counter whitelistRunningPodActions =
+      Counter.builder()
+          .name("keychain_whitelist_running_pod_actions_total")
+          .help(
+              "Actions on running pods a whitelist no longer verifies, by action: Reported, Restricted, Evicted, EvictionBlocked, EvictionFailed")
+          .labelNames("namespace", "whitelist", "action")
+          .register(registry);
+
   /** Drops the series of a whitelist that no longer exists. */
   public void forgetWhitelist(String namespace, String name) {
     for (String decision : new String[] {"allowed", "denied", "audited"}) {
       whitelistDecisions.remove(namespace, name, decision);
+    }
+    for (String state : RUNNING_POD_STATES) {
+      whitelistRunningPods.remove(namespace, name, state);
+    }
+    for (String action :
+        List.of("Reported", "Restricted", "Evicted", "EvictionBlocked", "EvictionFailed")) {
+      whitelistRunningPodActions.remove(namespace, name, action);
     }
   }
 

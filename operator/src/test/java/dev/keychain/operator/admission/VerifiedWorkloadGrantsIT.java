@@ -12,6 +12,7 @@ import dev.keychain.core.auth.AgentApi;
 import dev.keychain.core.auth.AgentHandshake;
 import dev.keychain.core.auth.Messages;
 import dev.keychain.core.auth.Wire;
+import dev.keychain.operator.api.v1alpha1.RunningPodsSpec;
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelistSpec;
@@ -29,7 +30,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -46,6 +46,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(LocalControlPlaneResource.class)
 class VerifiedWorkloadGrantsIT {
   static final Duration TIMEOUT = Duration.ofSeconds(90);
+  static AdmissionFixtures fixtures;
   static Path dir;
   static OciRegistry registry;
   static CosignSigner carol;
@@ -57,21 +58,29 @@ class VerifiedWorkloadGrantsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("verified-workloads");
-    registry = OciRegistry.start(dir.resolve("registry"));
-    carol = CosignSigner.create(dir, "carol");
-    signed = registry.pushTestImage("apps/web", "signed", "signed web");
-    carol.sign(signed);
-    unsigned = registry.pushTestImage("apps/web", "unsigned", "unsigned web");
+    fixtures = AdmissionFixtures.start("verified-workloads");
+    dir = fixtures.dir();
+    registry = fixtures.registry();
+    carol = fixtures.signer();
+    signed = fixtures.signed();
+    unsigned = fixtures.unsigned();
   }
 
   @AfterAll
   static void stop() {
-    registry.close();
+    fixtures.close();
   }
 
   /** A namespace with a chain, the whitelist "apps" and instance "web" naming it. */
   private String namespace() {
+    return namespace(true, null);
+  }
+
+  /**
+   * A namespace with a chain, the whitelist "apps" (runningPods action {@code action}, null: the
+   * default) and instance "web", naming it if {@code named}.
+   */
+  private String namespace(boolean named, String action) {
     Webhooks.registerInjection(client);
     String ns = LocalControlPlaneResource.newNamespace("verified");
     LocalControlPlaneResource.plane().awaitServiceAccount(ns, "default");
@@ -80,11 +89,18 @@ class VerifiedWorkloadGrantsIT {
     wl.getMetadata().setName("apps");
     wl.getMetadata().setNamespace(ns);
     wl.setSpec(carol.whitelist(new SignerWhitelistSpec(), registry.hostPort() + "/apps/*"));
+    if (action != null) {
+      RunningPodsSpec runningPods = new RunningPodsSpec();
+      runningPods.setAction(action);
+      wl.getSpec().setRunningPods(runningPods);
+    }
     TestWhitelists.createReady(client, wl);
     createTenantShare(client, ns, "tenant-share");
     client.resource(keyChain(ns, "tenant", "tenant-share", "edge")).create();
     SecureInstance si = secureInstance(ns, "web", "tenant", "edge", "web");
-    si.getSpec().setSignerWhitelist("apps");
+    if (named) {
+      si.getSpec().setSignerWhitelist("apps");
+    }
     client.resource(si).create();
     await()
         .atMost(TIMEOUT)
@@ -281,6 +297,46 @@ class VerifiedWorkloadGrantsIT {
       setSigners(ns, carol);
       await().atMost(TIMEOUT).until(() -> InjectedAgents.heldKey(env).isPresent());
     }
+  }
+
+  @Test
+  void aWhitelistThatRestrictsRunningPodsRefusesKeysToThoseItNoLongerVerifies() throws Exception {
+    // the instance names no whitelist: the whitelist's own runningPods action decides
+    String ns = namespace(false, "Restrict");
+    Pod pod = pod(ns, "web-restricted", signed.tagReference() + "@" + signed.digest());
+    assertEquals("GRANTED", handshake(ns, pod)[0]);
+    // a pod of an image the whitelist does not govern is not its business
+    TestImages.Pushed other = registry.pushTestImage("other/tool", "v2", "other tool 2");
+    Pod tool = pod(ns, "web-tool", other.tagReference() + "@" + other.digest());
+    assertEquals("GRANTED", handshake(ns, tool)[0]);
+
+    setSigners(ns, CosignSigner.create(dir, "fay-" + ns));
+    String[] refused =
+        await().atMost(TIMEOUT).until(() -> handshake(ns, pod), r -> !r[0].equals("GRANTED"));
+    assertEquals("IMAGES_NOT_VERIFIED", refused[0], refused[1]);
+    assertTrue(
+        refused[1].contains("a whitelist restricting running pods no longer verifies"), refused[1]);
+    assertEquals("GRANTED", handshake(ns, tool)[0]);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                client
+                    .resources(SecureInstance.class)
+                    .inNamespace(ns)
+                    .withName("web")
+                    .get()
+                    .getStatus()
+                    .getAgents()
+                    .stream()
+                    .anyMatch(
+                        a ->
+                            a.getPod().equals("web-restricted")
+                                && "NotVerified".equals(a.getImages())
+                                && Boolean.TRUE.equals(a.getRestricted())));
+
+    setSigners(ns, carol);
+    await().atMost(TIMEOUT).until(() -> handshake(ns, pod)[0].equals("GRANTED"));
   }
 
   private void setSigners(String ns, CosignSigner signer) {

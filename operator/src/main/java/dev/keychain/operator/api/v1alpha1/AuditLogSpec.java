@@ -26,10 +26,11 @@ public class AuditLogSpec {
   @ValidationRule(
       value =
           "self.all(e, e in ['KeyIssued', 'KeyRotated', 'KeyRevoked', 'StateChanged',"
-              + " 'AdmissionAllowed', 'AdmissionDenied', 'GrantIssued', 'GrantRefused'])",
+              + " 'AdmissionAllowed', 'AdmissionDenied', 'GrantIssued', 'GrantRefused',"
+              + " 'PodNotCompliant'])",
       message =
           "events must be among KeyIssued, KeyRotated, KeyRevoked, StateChanged,"
-              + " AdmissionAllowed, AdmissionDenied, GrantIssued, GrantRefused")
+              + " AdmissionAllowed, AdmissionDenied, GrantIssued, GrantRefused, PodNotCompliant")
   @JsonPropertyDescription("Event types to record; empty means all.")
   private List<String> events = new ArrayList<>();
 

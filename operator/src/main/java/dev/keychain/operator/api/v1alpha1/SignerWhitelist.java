@@ -21,6 +21,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.usableSigners",
     type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
+    name = "Non-Compliant",
+    jsonPath = ".status.runningPods.nonCompliant",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
     name = "Last Denial",
     jsonPath = ".status.lastDenial.time",
     type = AdditionalPrinterColumn.Type.DATE)

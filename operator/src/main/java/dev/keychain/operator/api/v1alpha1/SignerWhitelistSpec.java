@@ -61,6 +61,18 @@ public class SignerWhitelistSpec {
       "Rewrite admitted images to the digest that was verified (`name:tag@sha256:...`) in pods and pod templates, so that nodes run exactly what was verified, however the tag moves later. An image several whitelists govern is pinned unless one of them sets false.")
   private Boolean pinDigests = true;
 
+  @JsonPropertyDescription(
+      "What happens to running pods whose images this whitelist no longer verifies (a signer removed, a key replaced, a threshold raised): they are verified again on each change and periodically, and reported, restricted or evicted.")
+  private RunningPodsSpec runningPods;
+
+  public RunningPodsSpec getRunningPods() {
+    return runningPods;
+  }
+
+  public void setRunningPods(RunningPodsSpec runningPods) {
+    this.runningPods = runningPods;
+  }
+
   public List<AttestationSpec> getAttestations() {
     return attestations;
   }

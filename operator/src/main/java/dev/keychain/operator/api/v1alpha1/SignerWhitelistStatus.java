@@ -16,6 +16,18 @@ public class SignerWhitelistStatus extends ObservedStatus {
       "The latest denial (or, in Audit mode, would-be denial), written by the replica that made it.")
   private LastDenialStatus lastDenial;
 
+  @JsonPropertyDescription(
+      "The latest verification of the running pods this whitelist governs, and the first non-compliant ones.")
+  private RunningPodsStatus runningPods;
+
+  public RunningPodsStatus getRunningPods() {
+    return runningPods;
+  }
+
+  public void setRunningPods(RunningPodsStatus runningPods) {
+    this.runningPods = runningPods;
+  }
+
   public Integer getUsableSigners() {
     return usableSigners;
   }
