@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Verifies a copied audit log: keychain-audit-verify --dir DIR [--k0-file FILE] [--head cp1...] [--range A:B]
+# Verifies a copied audit log: keychain-audit-verify --dir DIR [--k0-file FILE] [--public-key HEX]
+#   [--head cp1... | --head-note FILE --note-key VKEY] [--range A:B] [--receipt JSON|@FILE [--receipt-log NS/NAME]]
 # The head is the AuditLog's status.lastCheckpoint:
 #   kubectl -n NS get auditlog NAME -o jsonpath='{.status.lastCheckpoint}'
 set -euo pipefail

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keychain.core.audit.AdmissionReceipt;
 import dev.keychain.core.keys.KeyIds;
 import dev.keychain.core.keys.PublicKeys;
 import dev.keychain.testing.controlplane.LocalControlPlane;
@@ -525,20 +526,7 @@ class NodeScenariosIT {
           groups: [{name: A}]
         """
             .formatted(ns, ns, ns));
-    client
-        .resource(
-            generic(
-                "SignerWhitelist",
-                ns,
-                "verified",
-                Map.of(
-                    "images", List.of(registry.hostPort() + "/cosign/**"),
-                    "signers", List.of(cosignSigner("carol", carolPem)),
-                    "trust", Map.of("cosign", Map.of("enabled", true)),
-                    "registry", Map.of("insecureHttp", true),
-                    "mode", "Audit")))
-        .create();
-    awaitReady(ns, "SignerWhitelist", "verified");
+    createCosignWhitelist(ns, "verified", cosignSigner("carol", carolPem), "mode", "Audit");
     apply(
         """
         apiVersion: keychain.dev/v1alpha1
@@ -604,13 +592,153 @@ class NodeScenariosIT {
         () -> exec.read(ns, "signed", "app", KEY_DIR + "/key.json"));
   }
 
+  @Test
+  @Order(10)
+  void evictPolicyEvictsADeploymentsPodsAndTheReplicaSetsReplacementsAreDenied()
+      throws IOException {
+    String ns = "node-evict";
+    String carolPem = Files.readString(work.resolve("cosign-signers/carol.pub"));
+    String erinPem = Files.readString(work.resolve("cosign-signers/erin.pub"));
+    apply(
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: %s
+          labels: {keychain.dev/image-admission: enabled}
+        ---
+        apiVersion: keychain.dev/v1alpha1
+        kind: AuditLog
+        metadata: {name: decisions, namespace: %s}
+        spec: {checkpointInterval: 2s}
+        """
+            .formatted(ns, ns));
+    awaitReady(ns, "AuditLog", "decisions");
+    createCosignWhitelist(
+        ns, "evicting", cosignSigner("carol", carolPem), "runningPods", Map.of("action", "Evict"));
+    apply(
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: carol-app, namespace: %s}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: carol-app}}
+          template:
+            metadata: {labels: {app: carol-app}}
+            spec:
+              terminationGracePeriodSeconds: 2
+              containers:
+              - {name: app, image: "%s", imagePullPolicy: IfNotPresent, command: [sleep, "86400"]}
+        """
+            .formatted(ns, registry.hostPort() + "/cosign/app:carol"));
+    Await.until(
+        "both pods of the Deployment to run",
+        TIMEOUT,
+        () ->
+            client.pods().inNamespace(ns).withLabel("app", "carol-app").list().getItems().stream()
+                    .filter(p -> running(ns, p.getMetadata().getName()))
+                    .count()
+                == 2);
+
+    // each pod the ReplicaSet created carries the receipt of its admission, bound to its UID
+    for (Pod p : client.pods().inNamespace(ns).withLabel("app", "carol-app").list().getItems()) {
+      String name = p.getMetadata().getName();
+      String annotation =
+          Await.value(
+              "pod " + name + " to carry its admission receipt",
+              TIMEOUT,
+              () ->
+                  Optional.ofNullable(client.pods().inNamespace(ns).withName(name).get())
+                      .map(q -> q.getMetadata().getAnnotations())
+                      .map(a -> a.get(AdmissionReceipt.ANNOTATION)));
+      AdmissionReceipt receipt = AdmissionReceipt.parse(annotation).get(0);
+      assertEquals(ns + "/decisions", receipt.log(), annotation);
+      assertEquals(ns + "/" + name, receipt.pod(), annotation);
+      assertEquals(p.getMetadata().getUid(), receipt.uid(), annotation);
+    }
+
+    // carol is replaced by erin: the re-verification the change triggers evicts both pods
+    Instant replaced = Instant.now();
+    new KeychainObjects(client, ns)
+        .patchSpec(
+            "SignerWhitelist",
+            "evicting",
+            JSON.writeValueAsString(Map.of("signers", List.of(cosignSigner("erin", erinPem)))));
+    Await.until(
+        "the Deployment's pods to be evicted",
+        TIMEOUT,
+        () ->
+            client.pods().inNamespace(ns).withLabel("app", "carol-app").list().getItems().stream()
+                .allMatch(p -> p.getMetadata().getDeletionTimestamp() != null));
+    System.out.println(
+        "[node-scenarios] replacing the signer evicted the Deployment's pods in "
+            + Duration.between(replaced, Instant.now()).toMillis()
+            + " ms");
+    // the ReplicaSet tries to replace them and admission denies every replacement
+    String failure =
+        Await.value(
+            "the ReplicaSet's replacement pods to be denied",
+            TIMEOUT,
+            () ->
+                client.v1().events().inNamespace(ns).list().getItems().stream()
+                    .filter(
+                        e ->
+                            "FailedCreate".equals(e.getReason())
+                                && e.getMessage().contains("SignerWhitelist " + ns + "/evicting"))
+                    .map(io.fabric8.kubernetes.api.model.Event::getMessage)
+                    .findFirst());
+    assertTrue(failure.contains("none by a whitelisted key"), failure);
+    Await.until(
+        "no pod of the Deployment to remain",
+        TIMEOUT,
+        () ->
+            client
+                .pods()
+                .inNamespace(ns)
+                .withLabel("app", "carol-app")
+                .list()
+                .getItems()
+                .isEmpty());
+    JsonNode status = new KeychainObjects(client, ns).status("SignerWhitelist", "evicting").get();
+    assertEquals("Evict", status.path("runningPods").path("action").asText(), status.toString());
+    client.namespaces().withName(ns).delete();
+  }
+
+  /**
+   * Creates SignerWhitelist {@code name} of the registry's cosign images, trusting {@code signer},
+   * with one more spec field, and waits until it is Ready.
+   */
+  private static void createCosignWhitelist(
+      String ns, String name, Map<String, Object> signer, String field, Object value) {
+    client
+        .resource(
+            generic(
+                "SignerWhitelist",
+                ns,
+                name,
+                Map.of(
+                    "images",
+                    List.of(registry.hostPort() + "/cosign/**"),
+                    "signers",
+                    List.of(signer),
+                    "trust",
+                    Map.of("cosign", Map.of("enabled", true)),
+                    "registry",
+                    Map.of("insecureHttp", true),
+                    field,
+                    value)))
+        .create();
+    awaitReady(ns, "SignerWhitelist", name);
+  }
+
   private static Map<String, Object> cosignSigner(String name, String pem) {
     return Map.of(
         "name", name, "keyId", KeyIds.spkiFingerprint(PublicKeys.fromPem(pem)), "publicKey", pem);
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void withTheOperatorDownNewPodsAreRefusedAndRunningPodsKeepTheirKeysUntilTheyExpire() {
     Map<String, JsonNode> held = awaitKeys("keys before the operator goes down", k -> true);
     install.scale(0);
@@ -682,7 +810,7 @@ class NodeScenariosIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void deletedRemovesTheKeysFromEveryRunningPod() {
     setState("Deleted");
     awaitNoKeys("Deleted to remove every pod's key files");

@@ -66,7 +66,18 @@ public final class GroupCommit {
         covered = issued;
         forces = flush.get();
       }
-      forces.forEach(Runnable::run);
+      // every log is forced even if one fails (a full disk there), then the first failure tells
+      RuntimeException failure = null;
+      for (Runnable force : forces) {
+        try {
+          force.run();
+        } catch (RuntimeException e) {
+          failure = failure == null ? e : failure;
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
       succeeded = true;
     } finally {
       synchronized (this) {

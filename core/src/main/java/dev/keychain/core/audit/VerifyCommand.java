@@ -15,6 +15,7 @@ import java.util.Optional;
  * <pre>
  *   keychain-audit-verify --dir DIR [--k0-file FILE] [--public-key HEX]
  *       [--head cp1... | --head-note FILE --note-key VKEY] [--range A:B]
+ *       [--receipt JSON|@FILE [--receipt-log NS/NAME]]
  * </pre>
  *
  * With {@code --k0-file} (the hex of K_0, given to the auditor) every checkpoint MAC is checked;
@@ -23,8 +24,11 @@ import java.util.Optional;
  * docs/security.md) truncation and rewritten history are caught; {@code --head-note} takes that
  * head as a signed C2SP checkpoint ({@link HeadNote}), checked with the verifier key {@code
  * --note-key}. What could not be checked for want of a key or a head is printed as "not checked:
- * ...". {@code --range} checks only records A..B-1 against the head's root with a range proof. Exit
- * code 0 when the log verifies, 1 when it does not, 2 on bad usage.
+ * ...". {@code --range} checks only records A..B-1 against the head's root with a range proof.
+ * {@code --receipt} checks an admission receipt (the value of a pod's annotation {@value
+ * AdmissionReceipt#ANNOTATION}) offline: the record it names is the admission of that pod, its
+ * SHA-256 is the decision ID, and an inclusion proof puts it in the head's tree. Exit code 0 when
+ * the log verifies, 1 when it does not, 2 on bad usage.
  */
 public final class VerifyCommand {
   private VerifyCommand() {}
@@ -33,7 +37,7 @@ public final class VerifyCommand {
     System.exit(run(args, System.out, System.err));
   }
 
-  static int run(String[] args, PrintStream out, PrintStream err) {
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     Path dir = null;
     Path k0File = null;
     byte[] publicKey = null;
@@ -41,6 +45,8 @@ public final class VerifyCommand {
     long[] range = null;
     Path headNote = null;
     String noteKey = null;
+    String receiptText = null;
+    String receiptLog = null;
     try {
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
@@ -50,6 +56,8 @@ public final class VerifyCommand {
           case "--public-key" -> publicKey = HexFormat.of().parseHex(args[++i]);
           case "--head-note" -> headNote = Path.of(args[++i]);
           case "--note-key" -> noteKey = args[++i];
+          case "--receipt" -> receiptText = args[++i];
+          case "--receipt-log" -> receiptLog = args[++i];
           case "--range" -> {
             String[] p = args[++i].split(":");
             range = new long[] {Long.parseLong(p[0]), Long.parseLong(p[1])};
@@ -73,6 +81,10 @@ public final class VerifyCommand {
           throw new IllegalArgumentException("cannot read " + headNote + ": " + e.getMessage());
         }
       }
+      if (receiptText != null && head == null) {
+        throw new IllegalArgumentException(
+            "--receipt needs --head or --head-note (the head to prove the record against)");
+      }
       if (range != null && head == null) {
         throw new IllegalArgumentException(
             "--range needs --head (the checkpoint to prove against)");
@@ -80,11 +92,24 @@ public final class VerifyCommand {
     } catch (RuntimeException e) {
       err.println(
           "usage: keychain-audit-verify --dir DIR [--k0-file FILE] [--public-key HEX]"
-              + " [--head cp1... | --head-note FILE --note-key VKEY] [--range A:B]");
+              + " [--head cp1... | --head-note FILE --note-key VKEY] [--range A:B]"
+              + " [--receipt JSON|@FILE [--receipt-log NS/NAME]]");
       err.println("error: " + e.getMessage());
       return 2;
     }
+    AdmissionReceipt receipt = null;
+    if (receiptText != null) {
+      try {
+        receipt = chooseReceipt(readReceipt(receiptText), receiptLog);
+      } catch (IllegalArgumentException e) {
+        err.println("error: " + e.getMessage());
+        return 2;
+      }
+    }
     try {
+      if (receipt != null) {
+        return verifyReceipt(dir, head, receipt, out);
+      }
       if (range != null) {
         return verifyRange(dir, head, range[0], range[1], out);
       }
@@ -143,6 +168,137 @@ public final class VerifyCommand {
       out.println("FAILED: " + e.getMessage());
       return 1;
     }
+  }
+
+  private static List<AdmissionReceipt> readReceipt(String text) {
+    if (text.startsWith("@")) {
+      try {
+        text = Files.readString(Path.of(text.substring(1)));
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "cannot read " + text.substring(1) + ": " + e.getMessage());
+      }
+    }
+    return AdmissionReceipt.parse(text.trim());
+  }
+
+  /** The receipt for {@code log} (required when the annotation lists receipts of several logs). */
+  private static AdmissionReceipt chooseReceipt(List<AdmissionReceipt> receipts, String log) {
+    if (log == null) {
+      if (receipts.size() > 1) {
+        throw new IllegalArgumentException(
+            "the annotation has receipts of several logs ("
+                + String.join(", ", receipts.stream().map(AdmissionReceipt::log).toList())
+                + "): choose one with --receipt-log");
+      }
+      return receipts.get(0);
+    }
+    return receipts.stream()
+        .filter(r -> r.log().equals(log))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no receipt of log " + log));
+  }
+
+  /**
+   * The receipt's record: present, the one the decision ID names, the admission of the pod it
+   * names, and included in the head's tree.
+   */
+  private static int verifyReceipt(
+      Path dir, Checkpoint head, AdmissionReceipt receipt, PrintStream out) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    for (LogFrames.Frame f : LogFrames.scan(dir).frames()) {
+      if (f.type() == LogFrames.RECORD) {
+        records.add(f.payload());
+      }
+    }
+    long index = receipt.index();
+    if (index >= records.size()) {
+      out.println(
+          "FAILED: the log holds "
+              + records.size()
+              + " records; the receipt names record "
+              + index);
+      return 1;
+    }
+    byte[] record = records.get((int) index);
+    String decision = AdmissionReceipt.decisionOf(record);
+    if (!decision.equals(receipt.decision())) {
+      out.println(
+          "FAILED: record "
+              + index
+              + " is not decision "
+              + receipt.decision()
+              + " (its SHA-256 is "
+              + decision
+              + ")");
+      return 1;
+    }
+    AuditEvent event;
+    try {
+      event =
+          AuditEvent.fromJson(new com.fasterxml.jackson.databind.ObjectMapper().readTree(record));
+    } catch (IOException | IllegalArgumentException e) {
+      out.println("FAILED: record " + index + " is not an audit event: " + e.getMessage());
+      return 1;
+    }
+    String pod = event.namespace() + "/" + event.name();
+    String uid = event.attributes().getOrDefault("uid", "");
+    if (event.type() != AuditEventType.ADMISSION_ALLOWED
+        || !"Pod".equals(event.kind())
+        || !pod.equals(receipt.pod())
+        || !uid.equals(receipt.uid())) {
+      out.println(
+          "FAILED: record "
+              + index
+              + " is "
+              + event.type()
+              + " of "
+              + event.kind()
+              + " "
+              + pod
+              + " (uid "
+              + uid
+              + "), not the admission of pod "
+              + receipt.pod()
+              + " (uid "
+              + receipt.uid()
+              + ")");
+      return 1;
+    }
+    if (index >= head.treeSize()) {
+      out.println(
+          "FAILED: record "
+              + index
+              + " is not under the head (tree size "
+              + head.treeSize()
+              + "): take a newer head");
+      return 1;
+    }
+    MerkleTree tree = new MerkleTree();
+    records.forEach(r -> tree.appendLeafHash(MerkleHashes.leaf(r)));
+    List<byte[]> proof = tree.inclusionProof(index, head.treeSize());
+    if (!MerkleProofs.verifyInclusion(
+        MerkleHashes.leaf(record), index, head.treeSize(), proof, head.root())) {
+      out.println("FAILED: record " + index + " is not in the head's tree (the log was rewritten)");
+      return 1;
+    }
+    out.println(
+        "OK: decision "
+            + decision
+            + " ("
+            + event.type()
+            + " of pod "
+            + pod
+            + ", "
+            + event.reason()
+            + ") is record "
+            + index
+            + ", included in the head's tree of "
+            + head.treeSize()
+            + " records");
+    out.println("inclusion proof (" + proof.size() + " hashes):");
+    proof.forEach(h -> out.println("  " + HexFormat.of().formatHex(h)));
+    return 0;
   }
 
   private static List<byte[]> leafHashes(Path dir) throws IOException {

@@ -90,6 +90,31 @@ class GroupCommitTest {
   }
 
   @Test
+  void aLogThatFailsToSyncDoesNotKeepTheOthersFromBeingForced() {
+    FakeLog full = new FakeLog();
+    FakeLog healthy = new FakeLog();
+    Object lock = new Object();
+    GroupCommit commit =
+        new GroupCommit(
+            lock,
+            () -> {
+              List<Runnable> forces = new ArrayList<>(full.flush());
+              forces.addAll(healthy.flush());
+              return forces;
+            });
+    long ticket;
+    synchronized (lock) {
+      full.appended++;
+      healthy.appended++;
+      ticket = commit.ticket();
+    }
+    full.failNext = true;
+    AuditLogException e = assertThrows(AuditLogException.class, () -> commit.awaitDurable(ticket));
+    assertTrue(e.getMessage().contains("disk full"), e.getMessage());
+    assertEquals(1, healthy.durable.get(), "the healthy log was not forced");
+  }
+
+  @Test
   void ticketsAreTakenUnderTheAppendLock() {
     GroupCommit commit = new GroupCommit(new Object(), List::of);
     assertThrows(IllegalStateException.class, commit::ticket);

@@ -3,6 +3,7 @@ package dev.keychain.operator.admission;
 import dev.keychain.core.audit.AuditEvent;
 import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.core.audit.AuditSink;
+import dev.keychain.core.audit.AuditUnwritableException;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.webhook.AdmissionReviews;
 import dev.keychain.operator.webhook.JsonEndpoint;
@@ -71,8 +72,22 @@ public class ImageAdmissionEndpoint implements WebhookRoutes {
       metrics.admissionReviews.labelValues(kind, "not_governed").inc();
       return AdmissionReviews.response(request.uid(), true, "", List.of());
     }
+    try {
+      record(request, d);
+    } catch (AuditUnwritableException e) {
+      // fail closed: a decision that cannot be audited does not admit
+      metrics.admissionReviews.labelValues(kind, "denied").inc();
+      metrics.admissionImages.labelValues("denied", "audit_unwritable").inc();
+      LOG.warnf("denied %s in %s: %s", object, request.namespace(), e.getMessage());
+      return AdmissionReviews.response(
+          request.uid(),
+          false,
+          (d.allowed() ? "" : String.join("; ", d.denials()) + "; ")
+              + "denied: the decision cannot be audited: "
+              + e.getMessage(),
+          List.of());
+    }
     metrics.admissionReviews.labelValues(kind, d.allowed() ? "allowed" : "denied").inc();
-    record(request, d);
     String message = String.join("; ", d.denials());
     if (!d.allowed()) {
       LOG.infof("denied %s in %s: %s", object, request.namespace(), message);
@@ -83,6 +98,16 @@ public class ImageAdmissionEndpoint implements WebhookRoutes {
   private void record(AdmissionReviews.Request request, ImageAdmission.Decision d) {
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("operation", request.operation());
+    // the pod's identity, for its admission receipt (the API server sets the UID before
+    // validating admission); a dry run creates nothing to carry one
+    String uid =
+        request.object() == null ? "" : request.object().path("metadata").path("uid").asText("");
+    if (!uid.isEmpty()) {
+      attributes.put("uid", uid);
+    }
+    if (request.dryRun()) {
+      attributes.put("dryRun", "true");
+    }
     attributes.put(
         "images",
         d.images().stream()

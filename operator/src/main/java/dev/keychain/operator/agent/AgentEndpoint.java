@@ -2,6 +2,7 @@ package dev.keychain.operator.agent;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.keychain.core.audit.AuditUnwritableException;
 import dev.keychain.core.auth.AgentApi;
 import dev.keychain.core.auth.AuthFailure;
 import dev.keychain.core.auth.MasterHandshake;
@@ -146,7 +147,14 @@ public class AgentEndpoint implements WebhookRoutes {
       boolean refresh =
           d.pod().getMetadata().getAnnotations() != null
               && d.pod().getMetadata().getAnnotations().containsKey(AgentPodAnnotations.ACK_EPOCH);
-      grantAudit.granted(d, refresh);
+      try {
+        grantAudit.granted(d, refresh);
+      } catch (AuditUnwritableException e) {
+        // fail closed: a grant that cannot be audited is not served (a held key stays until it
+        // expires)
+        throw new AuthFailure(
+            AuthFailure.Reason.UNAVAILABLE, "the grant cannot be audited: " + e.getMessage());
+      }
       pods.acknowledge(d.pod(), d.keyId(), d.epoch(), Instant.now());
       metrics.handshakes.labelValues("granted").inc();
       return JsonEndpoint.Reply.json(Wire.toJson(grant));

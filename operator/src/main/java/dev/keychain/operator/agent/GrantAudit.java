@@ -3,6 +3,7 @@ package dev.keychain.operator.agent;
 import dev.keychain.core.audit.AuditEvent;
 import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.core.audit.AuditSink;
+import dev.keychain.core.audit.AuditUnwritableException;
 import dev.keychain.core.auth.AuthFailure;
 import dev.keychain.operator.audit.AuditTrust;
 import dev.keychain.operator.pods.AgentPodAnnotations;
@@ -46,16 +47,23 @@ public class GrantAudit {
         attributes);
   }
 
-  /** A grant refused, with its reason; {@code pod} is empty when the agent is not known. */
+  /**
+   * A grant refused, with its reason; {@code pod} is empty when the agent is not known. A refusal
+   * that cannot be audited is still a refusal (counted as lost).
+   */
   void refused(Optional<Pod> pod, AuthFailure failure) {
     Map<String, String> attributes = pod.map(GrantAudit::identity).orElseGet(TreeMap::new);
-    record(
-        AuditEventType.GRANT_REFUSED,
-        pod.map(p -> p.getMetadata().getNamespace()).orElse(trust.namespace()),
-        pod.map(p -> p.getMetadata().getName()).orElse(""),
-        failure.reason().name(),
-        failure.detail(),
-        attributes);
+    try {
+      record(
+          AuditEventType.GRANT_REFUSED,
+          pod.map(p -> p.getMetadata().getNamespace()).orElse(trust.namespace()),
+          pod.map(p -> p.getMetadata().getName()).orElse(""),
+          failure.reason().name(),
+          failure.detail(),
+          attributes);
+    } catch (AuditUnwritableException e) {
+      // the refusal stands; the log's failure is counted and logged where it happened
+    }
   }
 
   private void record(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keychain.core.audit.AuditEvent;
+import dev.keychain.core.audit.AuditUnwritableException;
 import dev.keychain.core.tls.TrustBundles;
 import dev.keychain.operator.leader.LeaderLocator;
 import dev.keychain.operator.metrics.OperatorMetrics;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -118,8 +120,13 @@ public class AuditForwarder {
       pending.done().get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-      // Still queued (or dropped by an overflow, which was logged and counted).
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof AuditUnwritableException unwritable) {
+        throw new AuditUnwritableException(unwritable.getMessage());
+      }
+      // Dropped by an overflow, which was logged and counted.
+    } catch (TimeoutException e) {
+      // Still queued: the leader is slow or unreachable, which is not a log that cannot be written.
     }
   }
 
@@ -162,21 +169,28 @@ public class AuditForwarder {
         continue;
       }
       Optional<String> url = leader.otherLeader();
-      String failure;
+      Failure failure;
       if (url.isEmpty()) {
         // This replica leads now (or nobody does): the events are ours to record.
-        batch.forEach(p -> local.accept(p.event()));
-        failure = null;
+        failure = recordHere(batch);
       } else {
         failure = send(url.get(), batch);
       }
-      if (failure == null) {
+      if (failure == null || failure.unwritable() != null) {
         synchronized (queue) {
           for (Pending p : batch) {
             queue.remove(p);
           }
         }
-        batch.forEach(p -> p.done().complete(null));
+        Set<Integer> unwritable = failure == null ? Set.of() : failure.indexes();
+        for (int i = 0; i < batch.size(); i++) {
+          if (unwritable.contains(i)) {
+            // not retried: the decision it records is denied instead
+            batch.get(i).done().completeExceptionally(failure.unwritable());
+          } else {
+            batch.get(i).done().complete(null);
+          }
+        }
         if (url.isPresent()) {
           metrics.auditForwarded.labelValues("recorded").inc(batch.size());
         }
@@ -185,7 +199,7 @@ public class AuditForwarder {
         metrics.auditForwarded.labelValues("retried").inc(batch.size());
         LOG.warnf(
             "cannot forward %d audit event(s) to the leader at %s: %s; retrying in %d ms",
-            batch.size(), url.get(), failure, backoff);
+            batch.size(), url.get(), failure.why(), backoff);
         leader.invalidate();
         try {
           Thread.sleep(backoff);
@@ -197,11 +211,38 @@ public class AuditForwarder {
     }
   }
 
-  /** Posts the batch; null when the leader recorded it, else why not. */
-  private String send(String url, List<Pending> batch) {
+  /**
+   * Why a batch was not recorded: {@code why} (sent again later), or the events of {@code indexes}
+   * that a log that cannot be written refused, failing closed ({@code unwritable}; the rest were
+   * recorded).
+   */
+  private record Failure(String why, Set<Integer> indexes, AuditUnwritableException unwritable) {
+    static Failure retry(String why) {
+      return new Failure(why, Set.of(), null);
+    }
+  }
+
+  /** Records the batch in this replica's logs (it leads now). */
+  private Failure recordHere(List<Pending> batch) {
+    Set<Integer> unwritable = new java.util.HashSet<>();
+    AuditUnwritableException last = null;
+    for (int i = 0; i < batch.size(); i++) {
+      try {
+        local.accept(batch.get(i).event());
+      } catch (AuditUnwritableException e) {
+        unwritable.add(i);
+        last = e;
+      }
+    }
+    return last == null ? null : new Failure(last.getMessage(), unwritable, last);
+  }
+
+  /** Posts the batch; null when the leader recorded it all, else what happened. */
+  private Failure send(String url, List<Pending> batch) {
     Optional<String> token = token();
     if (token.isEmpty()) {
-      return "no ServiceAccount token to authenticate with (" + tokenFile + " is missing)";
+      return Failure.retry(
+          "no ServiceAccount token to authenticate with (" + tokenFile + " is missing)");
     }
     ObjectNode body = JSON.createObjectNode();
     body.put("token", token.get());
@@ -219,14 +260,22 @@ public class AuditForwarder {
                       .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200
-          ? null
-          : "answered " + response.statusCode() + ": " + response.body();
+      if (response.statusCode() != 200) {
+        return Failure.retry("answered " + response.statusCode() + ": " + response.body());
+      }
+      var reply = JSON.readTree(response.body());
+      if (!reply.path("unwritable").isArray()) {
+        return null;
+      }
+      Set<Integer> indexes = new java.util.HashSet<>();
+      reply.get("unwritable").forEach(i -> indexes.add(i.asInt()));
+      String error = reply.path("error").asText("an audit log of the leader cannot be written");
+      return new Failure(error, indexes, new AuditUnwritableException(error));
     } catch (IOException e) {
-      return e.toString();
+      return Failure.retry(e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return "interrupted";
+      return Failure.retry("interrupted");
     }
   }
 

@@ -89,8 +89,25 @@ public class AuditIngestEndpoint implements WebhookRoutes {
     if (leader.otherLeader().isPresent()) {
       return refusal(503, "not the leader");
     }
-    events.forEach(logs::recordLocally);
-    return JsonEndpoint.Reply.json("{\"recorded\":" + events.size() + "}");
+    // Each event is recorded or, failing closed on a log that cannot be written, named back: the
+    // replica that forwarded it denies what it decided.
+    var reply = JSON.createObjectNode();
+    var unwritable = JSON.createArrayNode();
+    String error = null;
+    for (int i = 0; i < events.size(); i++) {
+      try {
+        logs.recordLocally(events.get(i));
+      } catch (dev.keychain.core.audit.AuditUnwritableException e) {
+        unwritable.add(i);
+        error = e.getMessage();
+      }
+    }
+    reply.put("recorded", events.size() - unwritable.size());
+    if (error != null) {
+      reply.set("unwritable", unwritable);
+      reply.put("error", error);
+    }
+    return JsonEndpoint.Reply.json(reply.toString());
   }
 
   /** Null when the token is the operator's own ServiceAccount's, else why not. */

@@ -48,6 +48,8 @@ import java.util.Set;
  */
 @ControllerConfiguration(name = "auditlog")
 public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLog> {
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(AuditLogReconciler.class);
   public static final String VERIFIED = "Verified";
 
   /** The acknowledgement annotation, which counts only on the trust Secret. */
@@ -338,16 +340,20 @@ public class AuditLogReconciler implements Reconciler<AuditLog>, Cleaner<AuditLo
 
   /** A record for the audit logs of the operator's namespace: its own account of findings. */
   private void operatorRecord(AuditLog log, String reason, String message) {
-    audit.record(
-        new AuditEvent(
-            AuditEventType.STATE_CHANGED,
-            Instant.now(),
-            trust.namespace(),
-            "AuditLog",
-            id(log),
-            reason,
-            message,
-            Map.of()));
+    try {
+      audit.record(
+          new AuditEvent(
+              AuditEventType.STATE_CHANGED,
+              Instant.now(),
+              trust.namespace(),
+              "AuditLog",
+              id(log),
+              reason,
+              message,
+              Map.of()));
+    } catch (dev.keychain.core.audit.AuditUnwritableException e) {
+      LOG.warnf("finding on %s not recorded in the operator's logs: %s", id(log), e.getMessage());
+    }
   }
 
   private static String id(AuditLog log) {

@@ -1,13 +1,16 @@
 package dev.keychain.operator.audit;
 
+import dev.keychain.core.audit.AdmissionReceipt;
 import dev.keychain.core.audit.AuditEvent;
 import dev.keychain.core.audit.AuditLogVerifier;
 import dev.keychain.core.audit.AuditLogWriter;
 import dev.keychain.core.audit.AuditSink;
+import dev.keychain.core.audit.AuditUnwritableException;
 import dev.keychain.core.audit.Checkpoint;
 import dev.keychain.core.audit.GroupCommit;
 import dev.keychain.operator.api.v1alpha1.AuditLog;
 import dev.keychain.operator.chain.ChainProblem;
+import dev.keychain.operator.metrics.OperatorMetrics;
 import jakarta.inject.Singleton;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +59,9 @@ public class AuditLogs implements AuditSink {
   private final long segmentBytes;
   private final double verifyCpuShare;
   private final AuditForwarder forwarder;
+  private final OperatorMetrics metrics;
+  private final boolean failClosed;
+  private final AdmissionReceipts admissionReceipts;
 
   public AuditLogs(
       AuditTrust trust,
@@ -69,7 +75,25 @@ public class AuditLogs implements AuditSink {
       // Full verifications are hashing: at most this share of a core, so appends keep theirs.
       @ConfigProperty(name = "keychain.audit.verify-cpu-share", defaultValue = "0.5")
           double verifyCpuShare,
-      AuditForwarder forwarder) {
+      // What a record that cannot be written (a full disk) does to the decision it records: deny
+      // (fail closed: admission denies, grants are refused) or continue (counted as lost).
+      @ConfigProperty(name = "keychain.audit.when-unwritable", defaultValue = "deny")
+          String whenUnwritable,
+      AuditForwarder forwarder,
+      OperatorMetrics metrics,
+      AdmissionReceipts admissionReceipts) {
+    this.admissionReceipts = admissionReceipts;
+    this.failClosed =
+        switch (whenUnwritable) {
+          case "deny" -> true;
+          case "continue" -> false;
+          default ->
+              throw new IllegalArgumentException(
+                  "keychain.audit.when-unwritable must be deny or continue, not '"
+                      + whenUnwritable
+                      + "'");
+        };
+    this.metrics = metrics;
     this.trust = trust;
     this.dataDir = Path.of(dataDir).toAbsolutePath().normalize();
     this.segmentBytes = segmentBytes;
@@ -269,8 +293,12 @@ public class AuditLogs implements AuditSink {
    */
   void recordLocally(AuditEvent event) {
     long ticket;
+    List<String> failed = new java.util.ArrayList<>();
+    List<String> appendedTo = new java.util.ArrayList<>();
+    List<AdmissionReceipt> receipts = new java.util.ArrayList<>();
+    byte[] record = event.canonicalJson();
+    boolean receipted = AdmissionReceipts.wanted(event);
     synchronized (this) {
-      boolean appended = false;
       for (OpenLog l : open.values()) {
         if (!l.spec.getMetadata().getNamespace().equals(event.namespace())) {
           continue;
@@ -282,9 +310,18 @@ public class AuditLogs implements AuditSink {
           continue;
         }
         try {
-          l.writer.append(event.canonicalJson());
+          long index = l.writer.append(record);
           dirty.add(id(l.spec));
-          appended = true;
+          appendedTo.add(id(l.spec));
+          if (receipted) {
+            receipts.add(
+                new AdmissionReceipt(
+                    id(l.spec),
+                    index,
+                    AdmissionReceipt.decisionOf(record),
+                    event.namespace() + "/" + event.name(),
+                    event.attributes().get("uid")));
+          }
           if (l.writer.recordsSinceCheckpoint() >= l.spec.getSpec().getCheckpointEveryRecords()) {
             // Made durable with this record by the group commit below.
             l.writer.appendCheckpoint(System.currentTimeMillis());
@@ -293,18 +330,41 @@ public class AuditLogs implements AuditSink {
         } catch (RuntimeException e) {
           LOG.errorf(
               "cannot record %s in audit log %s: %s", event.type(), id(l.spec), e.getMessage());
+          failed.add(id(l.spec) + " (" + e.getMessage() + ")");
+          lost(l.spec);
         }
       }
-      if (!appended) {
-        return;
+      ticket = appendedTo.isEmpty() ? 0 : commit.ticket();
+    }
+    if (ticket > 0) {
+      try {
+        commit.awaitDurable(ticket);
+      } catch (RuntimeException e) {
+        LOG.errorf("cannot sync audit logs after %s: %s", event.type(), e.getMessage());
+        failed.add(String.join(", ", appendedTo) + " (" + e.getMessage() + ")");
+        synchronized (this) {
+          appendedTo.forEach(id -> Optional.ofNullable(open.get(id)).ifPresent(l -> lost(l.spec)));
+        }
       }
-      ticket = commit.ticket();
     }
-    try {
-      commit.awaitDurable(ticket);
-    } catch (RuntimeException e) {
-      LOG.errorf("cannot sync audit logs after %s: %s", event.type(), e.getMessage());
+    if (failed.isEmpty() && !receipts.isEmpty()) {
+      admissionReceipts.attach(event, receipts);
     }
+    if (!failed.isEmpty() && failClosed) {
+      throw new AuditUnwritableException(
+          "audit log "
+              + String.join("; ", failed)
+              + " cannot be written, and the operator fails closed"
+              + " (keychain.audit.when-unwritable=deny)");
+    }
+  }
+
+  /** Counts a record {@code log} selects but could not keep. */
+  private void lost(AuditLog log) {
+    metrics
+        .auditRecordsLost
+        .labelValues(log.getMetadata().getNamespace(), log.getMetadata().getName())
+        .inc();
   }
 
   /** Under this lock: writes what the logs appended since the last sync; returns their forces. */

@@ -58,6 +58,14 @@ public class OperatorMetrics {
           .labelNames("namespace", "log")
           .register(registry);
 
+  public final Counter auditRecordsLost =
+      Counter.builder()
+          .name("keychain_audit_records_lost_total")
+          .help(
+              "Records an audit log selects but could not make durable (a full or failing disk), by log")
+          .labelNames("namespace", "log")
+          .register(registry);
+
   public final Counter auditForwarded =
       Counter.builder()
           .name("keychain_audit_forwarded_events_total")

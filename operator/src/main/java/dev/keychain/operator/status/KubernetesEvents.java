@@ -3,6 +3,7 @@ package dev.keychain.operator.status;
 import dev.keychain.core.audit.AuditEvent;
 import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.core.audit.AuditSink;
+import dev.keychain.core.audit.AuditUnwritableException;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -44,17 +45,22 @@ public class KubernetesEvents {
     // Events of cluster-scoped objects (ClusterSignerWhitelist) go where the API server puts
     // those of nodes; they have no namespace's audit log.
     String namespace = object.getMetadata().getNamespace();
-    // Every event users see is also a record of the audit log.
-    audit.record(
-        new AuditEvent(
-            audited,
-            Instant.now(),
-            namespace == null ? "" : namespace,
-            object.getKind(),
-            object.getMetadata().getName(),
-            reason,
-            message,
-            java.util.Map.of("eventType", type)));
+    // Every event users see is also a record of the audit log; one that cannot be written (counted
+    // and logged there) does not stop what the event tells about.
+    try {
+      audit.record(
+          new AuditEvent(
+              audited,
+              Instant.now(),
+              namespace == null ? "" : namespace,
+              object.getKind(),
+              object.getMetadata().getName(),
+              reason,
+              message,
+              java.util.Map.of("eventType", type)));
+    } catch (AuditUnwritableException e) {
+      LOG.debugf("event %s on %s not audited: %s", reason, object.getMetadata().getName(), e);
+    }
     String now = Instant.now().toString();
     try {
       client

@@ -32,7 +32,8 @@ public final class AdmissionReviews {
       String operation,
       String subResource,
       JsonNode object,
-      JsonNode oldObject) {}
+      JsonNode oldObject,
+      boolean dryRun) {}
 
   public static Request parse(String body) {
     JsonNode review;
@@ -67,7 +68,11 @@ public final class AdmissionReviews {
     }
     String name = text(req, "name", false);
     if (name.isEmpty() && object != null) {
-      name = object.path("metadata").path("generateName").asText("");
+      // a validating webhook sees the name the API server generated; a mutating one, the prefix
+      name = object.path("metadata").path("name").asText("");
+      if (name.isEmpty()) {
+        name = object.path("metadata").path("generateName").asText("");
+      }
     }
     return new Request(
         uid,
@@ -77,7 +82,8 @@ public final class AdmissionReviews {
         operation,
         text(req, "subResource", false),
         object,
-        req.get("oldObject"));
+        req.get("oldObject"),
+        req.path("dryRun").asBoolean(false));
   }
 
   private static String text(JsonNode req, String field, boolean required) {

@@ -97,10 +97,19 @@ public final class Fixtures {
 
   /** Creates an AuditLog with default settings and waits until it is Ready. */
   public static void createAuditLog(KubernetesClient client, String ns, String name) {
+    createAuditLog(client, ns, name, new AuditLogSpec());
+  }
+
+  /**
+   * Creates an AuditLog of {@code spec} and waits until it is Ready; returns its directory (the
+   * operator under test writes under target/audit).
+   */
+  public static Path createAuditLog(
+      KubernetesClient client, String ns, String name, AuditLogSpec spec) {
     AuditLog log = new AuditLog();
     log.getMetadata().setName(name);
     log.getMetadata().setNamespace(ns);
-    log.setSpec(new AuditLogSpec());
+    log.setSpec(spec);
     client.resource(log).create();
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(30))
@@ -110,6 +119,7 @@ public final class Fixtures {
               return l.getStatus() != null
                   && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
             });
+    return Path.of("target", "audit", ns, name).toAbsolutePath();
   }
 
   /** Every record of a test AuditLog (the operator under test writes them under target/audit). */
