@@ -224,6 +224,8 @@ public final class AuditLogWriter implements AutoCloseable {
       written =
           frames.buffer().position() > 0 || !batch.isEmpty() ? submitBuffer() : frames.pending();
     } catch (IOException e) {
+      // stopped until reopened (which cuts the torn tail), so its failure is known to be its own
+      frames.markFailed(e);
       throw ioFailure("cannot sync audit log", dir, e);
     }
     return () -> {
@@ -233,6 +235,7 @@ public final class AuditLogWriter implements AutoCloseable {
       } catch (java.nio.channels.ClosedChannelException e) {
         // rolled over or closed, and forced when it was
       } catch (IOException e) {
+        frames.markFailed(e);
         throw ioFailure("cannot sync audit log", dir, e);
       }
     };

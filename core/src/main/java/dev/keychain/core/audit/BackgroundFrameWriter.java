@@ -86,6 +86,13 @@ final class BackgroundFrameWriter implements AutoCloseable {
     return failure != null;
   }
 
+  /** Stops the writer after a failure outside the background threads (an index write, a force). */
+  void markFailed(Throwable t) {
+    if (failure == null) {
+      failure = t;
+    }
+  }
+
   /**
    * Hands the buffer and its job to the background threads and continues in a free buffer (waiting
    * for the oldest write if none is). Returns the task that writes it.

@@ -15,7 +15,7 @@ import java.util.Optional;
  * <pre>
  *   keychain-audit-verify --dir DIR [--k0-file FILE] [--public-key HEX]
  *       [--head cp1... | --head-note FILE --note-key VKEY] [--range A:B]
- *       [--receipt JSON|@FILE [--receipt-log NS/NAME]]
+ *       [--receipt JSON|@FILE [--receipt-log NS/NAME] [--pod NS/NAME]]
  * </pre>
  *
  * With {@code --k0-file} (the hex of K_0, given to the auditor) every checkpoint MAC is checked;
@@ -47,6 +47,7 @@ public final class VerifyCommand {
     String noteKey = null;
     String receiptText = null;
     String receiptLog = null;
+    String expectedPod = null;
     try {
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
@@ -58,6 +59,7 @@ public final class VerifyCommand {
           case "--note-key" -> noteKey = args[++i];
           case "--receipt" -> receiptText = args[++i];
           case "--receipt-log" -> receiptLog = args[++i];
+          case "--pod" -> expectedPod = args[++i];
           case "--range" -> {
             String[] p = args[++i].split(":");
             range = new long[] {Long.parseLong(p[0]), Long.parseLong(p[1])};
@@ -93,7 +95,7 @@ public final class VerifyCommand {
       err.println(
           "usage: keychain-audit-verify --dir DIR [--k0-file FILE] [--public-key HEX]"
               + " [--head cp1... | --head-note FILE --note-key VKEY] [--range A:B]"
-              + " [--receipt JSON|@FILE [--receipt-log NS/NAME]]");
+              + " [--receipt JSON|@FILE [--receipt-log NS/NAME] [--pod NS/NAME]]");
       err.println("error: " + e.getMessage());
       return 2;
     }
@@ -101,6 +103,10 @@ public final class VerifyCommand {
     if (receiptText != null) {
       try {
         receipt = chooseReceipt(readReceipt(receiptText), receiptLog);
+        if (expectedPod != null && !expectedPod.equals(receipt.pod())) {
+          out.println("FAILED: the receipt is of pod " + receipt.pod() + ", not of " + expectedPod);
+          return 1;
+        }
       } catch (IllegalArgumentException e) {
         err.println("error: " + e.getMessage());
         return 2;
@@ -205,6 +211,9 @@ public final class VerifyCommand {
    */
   private static int verifyReceipt(
       Path dir, Checkpoint head, AdmissionReceipt receipt, PrintStream out) throws IOException {
+    // retention: the pruned records are gone, their frontier continues the tree
+    Optional<PruneMarker> marker = PruneMarker.read(dir);
+    long pruned = marker.map(PruneMarker::records).orElse(0L);
     List<byte[]> records = new ArrayList<>();
     for (LogFrames.Frame f : LogFrames.scan(dir).frames()) {
       if (f.type() == LogFrames.RECORD) {
@@ -212,15 +221,24 @@ public final class VerifyCommand {
       }
     }
     long index = receipt.index();
-    if (index >= records.size()) {
+    if (index < pruned) {
       out.println(
-          "FAILED: the log holds "
-              + records.size()
-              + " records; the receipt names record "
+          "FAILED: record "
+              + index
+              + " was pruned by retention (the log starts at "
+              + pruned
+              + ")");
+      return 1;
+    }
+    if (index >= pruned + records.size()) {
+      out.println(
+          "FAILED: the log holds records up to "
+              + (pruned + records.size())
+              + "; the receipt names record "
               + index);
       return 1;
     }
-    byte[] record = records.get((int) index);
+    byte[] record = records.get((int) (index - pruned));
     String decision = AdmissionReceipt.decisionOf(record);
     if (!decision.equals(receipt.decision())) {
       out.println(
@@ -274,7 +292,7 @@ public final class VerifyCommand {
               + "): take a newer head");
       return 1;
     }
-    MerkleTree tree = new MerkleTree();
+    MerkleTree tree = PruneMarker.startTree(marker);
     records.forEach(r -> tree.appendLeafHash(MerkleHashes.leaf(r)));
     List<byte[]> proof = tree.inclusionProof(index, head.treeSize());
     if (!MerkleProofs.verifyInclusion(

@@ -125,6 +125,75 @@ class AdmissionReceiptTest {
   }
 
   @Test
+  void aReceiptStillVerifiesAfterRetentionPrunedOlderRecords() throws Exception {
+    byte[] k0 = new byte[32];
+    new SecureRandom().nextBytes(k0);
+    Path log = dir.resolve("pruned");
+    Checkpoint head;
+    byte[] early = admission("early", "uid-early");
+    byte[] late = admission("late", "uid-late");
+    long lateIndex;
+    try (AuditLogWriter w =
+        AuditLogWriter.open(log, EvolvingKey.fromInitial(k0, 0), (i, k) -> {}, 4096)) {
+      assertEquals(0, w.append(early));
+      for (int i = 0; i < 300; i++) {
+        w.append(admission("filler-" + i, "uid-" + i));
+        if (i % 50 == 49) {
+          w.checkpoint(1 + i);
+        }
+      }
+      assertTrue(w.prune(2) > 0, "nothing pruned");
+      lateIndex = w.append(late);
+      head = w.checkpoint(10_000);
+    }
+    String receipt =
+        AdmissionReceipt.annotation(
+            List.of(
+                new AdmissionReceipt(
+                    "apps/decisions",
+                    lateIndex,
+                    AdmissionReceipt.decisionOf(late),
+                    "apps/late",
+                    "uid-late")));
+    String ok =
+        run(
+            0,
+            "--dir",
+            log.toString(),
+            "--head",
+            head.toText(),
+            "--receipt",
+            receipt,
+            "--pod",
+            "apps/late");
+    assertTrue(ok.contains("is record " + lateIndex), ok);
+    assertTrue(
+        run(
+                1,
+                "--dir",
+                log.toString(),
+                "--head",
+                head.toText(),
+                "--receipt",
+                receipt,
+                "--pod",
+                "apps/other")
+            .contains("the receipt is of pod apps/late, not of apps/other"));
+    String pruned =
+        AdmissionReceipt.annotation(
+            List.of(
+                new AdmissionReceipt(
+                    "apps/decisions",
+                    0,
+                    AdmissionReceipt.decisionOf(early),
+                    "apps/early",
+                    "uid-early")));
+    assertTrue(
+        run(1, "--dir", log.toString(), "--head", head.toText(), "--receipt", pruned)
+            .contains("record 0 was pruned by retention"));
+  }
+
+  @Test
   void malformedReceiptsNameWhatIsWrong() {
     assertEquals(
         "receipt is not JSON",

@@ -75,6 +75,11 @@ public class ImageAdmissionEndpoint implements WebhookRoutes {
     try {
       record(request, d);
     } catch (AuditUnwritableException e) {
+      if (d.allowed() && d.images().stream().noneMatch(ImageAdmission.ImageDecision::enforce)) {
+        // only Audit-mode whitelists (or warnings) judged it: they never deny, audited or not
+        LOG.warnf("admitted %s in %s unaudited: %s", object, request.namespace(), e.getMessage());
+        return AdmissionReviews.response(request.uid(), true, "", d.warnings());
+      }
       // fail closed: a decision that cannot be audited does not admit
       metrics.admissionReviews.labelValues(kind, "denied").inc();
       metrics.admissionImages.labelValues("denied", "audit_unwritable").inc();

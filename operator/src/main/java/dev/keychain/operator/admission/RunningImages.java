@@ -132,34 +132,45 @@ public class RunningImages {
       for (List<ContainerStatus> list :
           List.of(
               nullToEmpty(pod.getStatus().getContainerStatuses()),
-              nullToEmpty(pod.getStatus().getInitContainerStatuses()))) {
+              nullToEmpty(pod.getStatus().getInitContainerStatuses()),
+              nullToEmpty(pod.getStatus().getEphemeralContainerStatuses()))) {
         list.forEach(s -> statuses.put(s.getName(), s));
       }
     }
-    List<Container> containers = new ArrayList<>(nullToEmpty(pod.getSpec().getContainers()));
-    containers.addAll(nullToEmpty(pod.getSpec().getInitContainers()));
+    // every container the pod runs: ephemeral (debug) containers too
+    record Named(String name, String image) {}
+    List<Named> containers = new ArrayList<>();
+    for (Container c : nullToEmpty(pod.getSpec().getContainers())) {
+      containers.add(new Named(c.getName(), c.getImage()));
+    }
+    for (Container c : nullToEmpty(pod.getSpec().getInitContainers())) {
+      containers.add(new Named(c.getName(), c.getImage()));
+    }
+    for (var c : nullToEmpty(pod.getSpec().getEphemeralContainers())) {
+      containers.add(new Named(c.getName(), c.getImage()));
+    }
     List<String> pending = new ArrayList<>();
     boolean governsAny = false;
-    for (Container c : containers) {
-      if (c.getName().equals(AgentPodAnnotations.INIT_CONTAINER)
-          || c.getName().equals(AgentPodAnnotations.SIDECAR_CONTAINER)) {
+    for (Named c : containers) {
+      if (c.name().equals(AgentPodAnnotations.INIT_CONTAINER)
+          || c.name().equals(AgentPodAnnotations.SIDECAR_CONTAINER)) {
         continue;
       }
       ImageReference spec;
       try {
-        spec = ImageReference.parse(c.getImage());
+        spec = ImageReference.parse(c.image());
       } catch (IllegalArgumentException e) {
         return Optional.of(
-            new Judgement(Kind.NOT_VERIFIED, "container " + c.getName() + ": " + e.getMessage()));
+            new Judgement(Kind.NOT_VERIFIED, "container " + c.name() + ": " + e.getMessage()));
       }
       boolean governed = wl.images().matches(spec.canonicalName());
       if (!governed && governedOnly) {
         continue;
       }
       governsAny = true;
-      Optional<String> digest = reported(statuses.get(c.getName())).or(spec::digest);
+      Optional<String> digest = reported(statuses.get(c.name())).or(spec::digest);
       if (digest.isEmpty()) {
-        pending.add(c.getName());
+        pending.add(c.name());
         continue;
       }
       if (!governed) {
@@ -167,12 +178,17 @@ public class RunningImages {
             new Judgement(
                 Kind.NOT_VERIFIED,
                 "container "
-                    + c.getName()
+                    + c.name()
                     + " runs "
                     + spec.name()
                     + ", which "
                     + wl.label()
                     + " does not govern"));
+      }
+      if (wl.unusable().isPresent()) {
+        // an unusable whitelist (a typo in it) denies admission but says nothing against what
+        // already runs: undecided, never a reason to restrict or evict
+        return Optional.of(new Judgement(Kind.UNKNOWN, wl.label() + ": " + wl.unusable().get()));
       }
       ImageReference running = spec.withDigest(digest.get());
       Verdict v = admission.verifyRunning(wl, running);
@@ -181,7 +197,7 @@ public class RunningImages {
             new Judgement(
                 v.reason() == Verdict.Reason.UNAVAILABLE ? Kind.UNKNOWN : Kind.NOT_VERIFIED,
                 "container "
-                    + c.getName()
+                    + c.name()
                     + " runs "
                     + running.name()
                     + "@"

@@ -183,13 +183,7 @@ public class RunningPodReverification {
         return Optional.empty();
       }
     }
-    Optional<RunningImages.Judgement> j = runningImages.judgeGoverned(pod, wl);
-    if (j.isPresent() && wl.unusable().isPresent()) {
-      // an unusable whitelist denies admission, but says nothing against what already runs
-      return Optional.of(
-          new RunningImages.Judgement(RunningImages.Kind.UNKNOWN, wl.unusable().get()));
-    }
-    return j;
+    return runningImages.judgeGoverned(pod, wl);
   }
 
   /**

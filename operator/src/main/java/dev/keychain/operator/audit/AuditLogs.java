@@ -341,9 +341,21 @@ public class AuditLogs implements AuditSink {
         commit.awaitDurable(ticket);
       } catch (RuntimeException e) {
         LOG.errorf("cannot sync audit logs after %s: %s", event.type(), e.getMessage());
-        failed.add(String.join(", ", appendedTo) + " (" + e.getMessage() + ")");
         synchronized (this) {
-          appendedTo.forEach(id -> Optional.ofNullable(open.get(id)).ifPresent(l -> lost(l.spec)));
+          // a log whose write failed stops itself: those are the logs that lost this record; if
+          // none did (an unknown failure), every log it went to is counted
+          List<String> stopped =
+              appendedTo.stream()
+                  .filter(id -> open.get(id) == null || open.get(id).writer.failed())
+                  .toList();
+          boolean causedElsewhere =
+              stopped.isEmpty() && open.values().stream().anyMatch(l -> l.writer.failed());
+          if (!causedElsewhere) {
+            // (another log's failure: this record's logs were forced all the same)
+            List<String> lostIn = stopped.isEmpty() ? appendedTo : stopped;
+            failed.add(String.join(", ", lostIn) + " (" + e.getMessage() + ")");
+            lostIn.forEach(id -> Optional.ofNullable(open.get(id)).ifPresent(l -> lost(l.spec)));
+          }
         }
       }
     }
@@ -373,7 +385,15 @@ public class AuditLogs implements AuditSink {
     for (String id : dirty) {
       OpenLog l = open.get(id);
       if (l != null) {
-        forces.add(l.writer.flush());
+        try {
+          forces.add(l.writer.flush());
+        } catch (RuntimeException e) {
+          // one log's failure must not keep the others from being flushed and forced
+          forces.add(
+              () -> {
+                throw e;
+              });
+        }
       }
     }
     dirty.clear();
