@@ -91,6 +91,7 @@ public final class ScenarioSuite {
             new Scenario("clusterWhitelistGovernsSelectedNamespace", this::clusterWhitelist),
             new Scenario("evictPolicyEvictsPodsNoLongerVerified", this::evictPolicyEvicts),
             new Scenario("requestedRotationRotatesGroupKeys", this::requestedRotation),
+            new Scenario("keyShareVersionsForItsRecipient", this::keyShare),
             new Scenario("deletedRevokesTheKey", this::deletedRevokesTheKey),
             new Scenario("auditLogVerifies", this::auditLogVerifies),
             new Scenario("usersSeeItAsEvents", this::usersSeeItAsEvents),
@@ -424,6 +425,67 @@ public final class ScenarioSuite {
             return Optional.of(e.getStatus().getMessage());
           }
         });
+  }
+
+  /**
+   * A KeyShare of a key web's chain derives, for a second instance of the namespace: version 1 is
+   * made (a one-time key; its store of record is a Secret), and deleting the share wipes it.
+   */
+  private void keyShare() {
+    GenericKubernetesResource api = new GenericKubernetesResource();
+    api.setApiVersion(API);
+    api.setKind("SecureInstance");
+    api.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName("api")
+            .withNamespace(ns)
+            .build());
+    api.setAdditionalProperty(
+        "spec",
+        Map.of(
+            "keyChain", "tenant-a",
+            "clusterGroup", "A",
+            "selector", Map.of("matchLabels", Map.of("app", "api"))));
+    client.resource(api).create();
+    GenericKubernetesResource share = new GenericKubernetesResource();
+    share.setApiVersion(API);
+    share.setKind("KeyShare");
+    share.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName("db-key")
+            .withNamespace(ns)
+            .build());
+    share.setAdditionalProperty(
+        "spec",
+        Map.of(
+            "owner", "web",
+            "item", Map.of("derivedKey", "db-encryption"),
+            "recipients", List.of(Map.of("namespace", ns, "instance", "api"))));
+    client.resource(share).create();
+    JsonNode status =
+        awaitValue(
+            "KeyShare db-key to make version 1",
+            () ->
+                status("KeyShare", "db-key")
+                    .filter(st -> st.path("version").asLong() == 1 && conditionTrue(st, "Ready")));
+    check(status.path("keyId").asText().matches("[0-9a-f]{64}"), "no key ID: " + status);
+    check(
+        client.secrets().inNamespace(ns).withName("keyshare.db-key").get() != null,
+        "the share's store of record does not exist");
+    client.resource(share).delete();
+    awaitValue(
+        "deleting KeyShare db-key to wipe its store",
+        () ->
+            client.secrets().inNamespace(ns).withName("keyshare.db-key").get() == null
+                    && client
+                            .genericKubernetesResources(API, "KeyShare")
+                            .inNamespace(ns)
+                            .withName("db-key")
+                            .get()
+                        == null
+                ? Optional.of(true)
+                : Optional.empty());
+    client.resource(api).delete();
   }
 
   /** A whitelist spec: the suite's images, signed with cosign by its one signer. */

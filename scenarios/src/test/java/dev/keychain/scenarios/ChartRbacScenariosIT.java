@@ -73,7 +73,7 @@ class ChartRbacScenariosIT {
     List<ScenarioSuite.Result> results = outcome.results();
     results.forEach(r -> System.out.println("[scenarios] " + r));
     assertTrue(results.stream().allMatch(ScenarioSuite.Result::passed), results.toString());
-    assertEquals(15, results.size(), results.toString());
+    assertEquals(16, results.size(), results.toString());
 
     // What the follower decided is in the leader's log: the denial of the unsigned image.
     Path log = outcome.leaderAuditDir().resolve(outcome.namespace()).resolve("demo");

@@ -13,7 +13,12 @@ public enum KeyLevel {
   /** GS: one cluster group's key, derived from Gk. */
   GROUP(2, 32),
   /** Ak: one agent's sub key, derived from its group's key; 128 (as in the paper) or 256 bits. */
-  AGENT(3, 16);
+  AGENT(3, 16),
+  /**
+   * A one-time key of one KeyShare version (seed 004's OTP): random, bound by HKDF to the share's
+   * owner, recipients and version; given to the agents of all of them, so at an agent's level.
+   */
+  SHARE(3, 32);
 
   private final int authorityLevel;
   private final int defaultLength;

@@ -8,21 +8,25 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 
-/** AES-GCM with 96-bit random nonces and 128-bit tags, on any JCA provider (SunJCE or PKCS#11). */
-final class AesGcm {
-  static final int NONCE_BYTES = 12;
+/**
+ * AES-GCM with 96-bit random nonces and 128-bit tags, on any JCA provider (SunJCE or PKCS#11; null
+ * is the default provider). Envelopes and shared items use it.
+ */
+public final class AesGcm {
+  public static final int NONCE_BYTES = 12;
   static final int TAG_BITS = 128;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private AesGcm() {}
 
-  static byte[] nonce() {
+  public static byte[] nonce() {
     byte[] nonce = new byte[NONCE_BYTES];
     RANDOM.nextBytes(nonce);
     return nonce;
   }
 
-  static byte[] encrypt(Provider provider, Key key, byte[] nonce, byte[] plaintext, byte[] aad) {
+  public static byte[] encrypt(
+      Provider provider, Key key, byte[] nonce, byte[] plaintext, byte[] aad) {
     try {
       Cipher cipher = cipher(provider);
       cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
@@ -34,7 +38,7 @@ final class AesGcm {
     }
   }
 
-  static byte[] decrypt(
+  public static byte[] decrypt(
       Provider provider, Key key, byte[] nonce, byte[] ciphertext, byte[] aad, String what) {
     if (nonce.length != NONCE_BYTES || ciphertext.length < TAG_BITS / 8) {
       throw new EnvelopeException(

@@ -69,7 +69,7 @@ public class NamespaceLabels {
    * The labels of {@code namespace}, waiting for it until {@link #NEW_NAMESPACE_WAIT} or {@code
    * deadlineNanos} (of {@link System#nanoTime}) has passed; empty if it is still unknown.
    */
-  Optional<Map<String, String>> await(String namespace, long deadlineNanos) {
+  public Optional<Map<String, String>> await(String namespace, long deadlineNanos) {
     long until = Math.min(deadlineNanos, System.nanoTime() + NEW_NAMESPACE_WAIT.toNanos());
     while (true) {
       Optional<Map<String, String>> labels = lookup.apply(namespace);

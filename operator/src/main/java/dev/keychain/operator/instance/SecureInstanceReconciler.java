@@ -156,6 +156,11 @@ public class SecureInstanceReconciler
     var whitelists =
         InformerEventSourceConfiguration.from(SignerWhitelist.class, SecureInstance.class)
             .withName(WHITELISTS)
+            // a spec change only: status writes (re-verification, last denials) change no verdict
+            .withOnUpdateFilter(
+                (newer, older) ->
+                    !java.util.Objects.equals(
+                        newer.getMetadata().getGeneration(), older.getMetadata().getGeneration()))
             .withSecondaryToPrimaryMapper(
                 wl ->
                     context
@@ -167,6 +172,11 @@ public class SecureInstanceReconciler
     var clusterWhitelists =
         InformerEventSourceConfiguration.from(ClusterSignerWhitelist.class, SecureInstance.class)
             .withName(CLUSTER_WHITELISTS)
+            // a spec change only: status writes (re-verification, last denials) change no verdict
+            .withOnUpdateFilter(
+                (newer, older) ->
+                    !java.util.Objects.equals(
+                        newer.getMetadata().getGeneration(), older.getMetadata().getGeneration()))
             .withSecondaryToPrimaryMapper(
                 wl ->
                     context
@@ -316,17 +326,9 @@ public class SecureInstanceReconciler
         // concern: reconcile again shortly, with the view caught up.
         return UpdateControl.<SecureInstance>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
       }
-      if (!Conditions.isFalseFor(status.getConditions(), Conditions.READY, problem.reason())) {
-        events.warning(si, AuditEventType.STATE_CHANGED, problem.reason(), problem.getMessage());
-      }
       status.setConditions(
-          Conditions.set(
-              status.getConditions(),
-              Conditions.READY,
-              false,
-              problem.reason(),
-              problem.getMessage(),
-              generation));
+          events.notReady(
+              si, status.getConditions(), problem.reason(), problem.getMessage(), generation));
       metrics.reconciles.labelValues("SecureInstance", "problem").inc();
       next = RETRY;
     } catch (IllegalTransitionException e) {

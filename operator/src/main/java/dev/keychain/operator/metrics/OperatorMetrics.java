@@ -58,6 +58,13 @@ public class OperatorMetrics {
           .labelNames("namespace", "log")
           .register(registry);
 
+  public final Counter shareVersions =
+      Counter.builder()
+          .name("keychain_keyshare_versions_total")
+          .help("KeyShare versions made (each a new one-time key), by namespace")
+          .labelNames("namespace")
+          .register(registry);
+
   public final Counter auditRecordsLost =
       Counter.builder()
           .name("keychain_audit_records_lost_total")

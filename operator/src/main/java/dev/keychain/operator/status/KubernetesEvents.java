@@ -35,6 +35,22 @@ public class KubernetesEvents {
     record(object, audited, "Normal", reason, message);
   }
 
+  /**
+   * {@code conditions} with Ready False for {@code reason}, and a Warning event (audited as a state
+   * change) when it was not already False for that reason: users hear of a problem once.
+   */
+  public java.util.List<io.fabric8.kubernetes.api.model.Condition> notReady(
+      HasMetadata object,
+      java.util.List<io.fabric8.kubernetes.api.model.Condition> conditions,
+      String reason,
+      String message,
+      long generation) {
+    if (!Conditions.isFalseFor(conditions, Conditions.READY, reason)) {
+      warning(object, AuditEventType.STATE_CHANGED, reason, message);
+    }
+    return Conditions.set(conditions, Conditions.READY, false, reason, message, generation);
+  }
+
   /** A Warning event, also recorded in the audit log as {@code audited}. */
   public void warning(HasMetadata object, AuditEventType audited, String reason, String message) {
     record(object, audited, "Warning", reason, message);
