@@ -199,6 +199,53 @@ class RunningPodReverificationIT {
   }
 
   @Test
+  void anEphemeralContainerRunningAnUnverifiedImageMakesItsPodNonCompliant() throws Exception {
+    String ns = LocalControlPlaneResource.newNamespace("running-pods-debug");
+    LocalControlPlaneResource.plane().awaitServiceAccount(ns, "default");
+    pod(ns, "web-signed", signed);
+    SignerWhitelist wl = new SignerWhitelist();
+    wl.getMetadata().setName("apps");
+    wl.getMetadata().setNamespace(ns);
+    wl.setSpec(carol.whitelist(new SignerWhitelistSpec(), registry.hostPort() + "/apps/*"));
+    RunningPodsSpec runningPods = new RunningPodsSpec();
+    runningPods.setInterval("30s");
+    wl.getSpec().setRunningPods(runningPods);
+    TestWhitelists.createReady(client, wl);
+    runningPods(ns, r -> Integer.valueOf(0).equals(r.getNonCompliant()));
+
+    // a debug container of the unsigned image, added after admission: the next period finds it
+    client
+        .pods()
+        .inNamespace(ns)
+        .withName("web-signed")
+        .ephemeralContainers()
+        .edit(
+            p ->
+                new io.fabric8.kubernetes.api.model.PodBuilder(p)
+                    .editSpec()
+                    .addNewEphemeralContainer()
+                    .withName("debug")
+                    .withImage(unsigned.tagReference() + "@" + unsigned.digest())
+                    .endEphemeralContainer()
+                    .endSpec()
+                    .build());
+    RunningPodsStatus s =
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .until(
+                () ->
+                    client
+                        .resources(SignerWhitelist.class)
+                        .inNamespace(ns)
+                        .withName("apps")
+                        .get()
+                        .getStatus()
+                        .getRunningPods(),
+                r -> r != null && Integer.valueOf(1).equals(r.getNonCompliant()));
+    assertTrue(s.getPods().get(0).getMessage().contains("container debug runs"), s.toString());
+  }
+
+  @Test
   void refusesAnIntervalThatIsNotADuration() {
     SignerWhitelist wl = new SignerWhitelist();
     wl.getMetadata().setName("bad-interval");
