@@ -153,43 +153,39 @@ public class SecureInstanceReconciler
             .build();
     // A whitelist change re-judges the running pods of the instances it can concern: those of its
     // namespace (a ClusterSignerWhitelist: all), by name or by its runningPods action.
-    var whitelists =
-        InformerEventSourceConfiguration.from(SignerWhitelist.class, SecureInstance.class)
-            .withName(WHITELISTS)
-            // a spec change only: status writes (re-verification, last denials) change no verdict
-            .withOnUpdateFilter(
-                (newer, older) ->
-                    !java.util.Objects.equals(
-                        newer.getMetadata().getGeneration(), older.getMetadata().getGeneration()))
-            .withSecondaryToPrimaryMapper(
-                wl ->
-                    context
-                        .getPrimaryCache()
-                        .list(wl.getMetadata().getNamespace())
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
-            .build();
+    var whitelists = whitelistSource(SignerWhitelist.class, WHITELISTS, context);
     var clusterWhitelists =
-        InformerEventSourceConfiguration.from(ClusterSignerWhitelist.class, SecureInstance.class)
-            .withName(CLUSTER_WHITELISTS)
-            // a spec change only: status writes (re-verification, last denials) change no verdict
-            .withOnUpdateFilter(
-                (newer, older) ->
-                    !java.util.Objects.equals(
-                        newer.getMetadata().getGeneration(), older.getMetadata().getGeneration()))
-            .withSecondaryToPrimaryMapper(
-                wl ->
-                    context
-                        .getPrimaryCache()
-                        .list()
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
-            .build();
+        whitelistSource(ClusterSignerWhitelist.class, CLUSTER_WHITELISTS, context);
     return List.of(
         new InformerEventSource<>(pods, context),
         new InformerEventSource<>(chains, context),
         new InformerEventSource<>(whitelists, context),
         new InformerEventSource<>(clusterWhitelists, context));
+  }
+
+  /**
+   * Whitelists of {@code type} wake the instances of their namespace (a cluster-scoped one: all),
+   * on spec changes only: status writes (re-verification, last denials) change no verdict.
+   */
+  private static <W extends io.fabric8.kubernetes.api.model.HasMetadata>
+      InformerEventSourceConfiguration<W> whitelistSource(
+          Class<W> type, String name, EventSourceContext<SecureInstance> context) {
+    return InformerEventSourceConfiguration.from(type, SecureInstance.class)
+        .withName(name)
+        .withOnUpdateFilter(
+            (newer, older) ->
+                !java.util.Objects.equals(
+                    newer.getMetadata().getGeneration(), older.getMetadata().getGeneration()))
+        .withSecondaryToPrimaryMapper(
+            wl -> {
+              String ns = wl.getMetadata().getNamespace();
+              return (ns == null
+                      ? context.getPrimaryCache().list()
+                      : context.getPrimaryCache().list(ns))
+                  .map(ResourceID::fromResource)
+                  .collect(Collectors.toSet());
+            })
+        .build();
   }
 
   /**

@@ -72,15 +72,23 @@ class RunningPodReverificationIT {
     // a pod of an image the whitelist does not govern is none of its business
     TestImages.Pushed tool = registry.pushTestImage("other/tool", "v1", "other tool");
     pod(ns, "tool", tool);
+    TestWhitelists.createReady(client, whitelist(ns, "apps", "Enforce", action, "5m"));
+    return ns;
+  }
+
+  /** Whitelist {@code name} of carol for apps/*, in {@code mode}, with runningPods as given. */
+  private static SignerWhitelist whitelist(
+      String ns, String name, String mode, String action, String interval) {
     SignerWhitelist wl = new SignerWhitelist();
-    wl.getMetadata().setName("apps");
+    wl.getMetadata().setName(name);
     wl.getMetadata().setNamespace(ns);
     wl.setSpec(carol.whitelist(new SignerWhitelistSpec(), registry.hostPort() + "/apps/*"));
+    wl.getSpec().setMode(mode);
     RunningPodsSpec runningPods = new RunningPodsSpec();
     runningPods.setAction(action);
+    runningPods.setInterval(interval);
     wl.getSpec().setRunningPods(runningPods);
-    TestWhitelists.createReady(client, wl);
-    return ns;
+    return wl;
   }
 
   private void pod(String ns, String name, TestImages.Pushed image) {
@@ -182,15 +190,7 @@ class RunningPodReverificationIT {
     String ns = LocalControlPlaneResource.newNamespace("running-pods-audit");
     LocalControlPlaneResource.plane().awaitServiceAccount(ns, "default");
     pod(ns, "web-unsigned", unsigned);
-    SignerWhitelist wl = new SignerWhitelist();
-    wl.getMetadata().setName("apps");
-    wl.getMetadata().setNamespace(ns);
-    wl.setSpec(carol.whitelist(new SignerWhitelistSpec(), registry.hostPort() + "/apps/*"));
-    wl.getSpec().setMode("Audit");
-    RunningPodsSpec runningPods = new RunningPodsSpec();
-    runningPods.setAction("Evict");
-    wl.getSpec().setRunningPods(runningPods);
-    TestWhitelists.createReady(client, wl);
+    TestWhitelists.createReady(client, whitelist(ns, "apps", "Audit", "Evict", "5m"));
     RunningPodsStatus s = runningPods(ns, r -> r.getNonCompliant() != null);
     assertEquals("Report", s.getAction());
     assertEquals(1, s.getNonCompliant());
@@ -203,14 +203,7 @@ class RunningPodReverificationIT {
     String ns = LocalControlPlaneResource.newNamespace("running-pods-debug");
     LocalControlPlaneResource.plane().awaitServiceAccount(ns, "default");
     pod(ns, "web-signed", signed);
-    SignerWhitelist wl = new SignerWhitelist();
-    wl.getMetadata().setName("apps");
-    wl.getMetadata().setNamespace(ns);
-    wl.setSpec(carol.whitelist(new SignerWhitelistSpec(), registry.hostPort() + "/apps/*"));
-    RunningPodsSpec runningPods = new RunningPodsSpec();
-    runningPods.setInterval("30s");
-    wl.getSpec().setRunningPods(runningPods);
-    TestWhitelists.createReady(client, wl);
+    TestWhitelists.createReady(client, whitelist(ns, "apps", "Enforce", "Report", "30s"));
     runningPods(ns, r -> Integer.valueOf(0).equals(r.getNonCompliant()));
 
     // a debug container of the unsigned image, added after admission: the next period finds it
@@ -247,13 +240,13 @@ class RunningPodReverificationIT {
 
   @Test
   void refusesAnIntervalThatIsNotADuration() {
-    SignerWhitelist wl = new SignerWhitelist();
-    wl.getMetadata().setName("bad-interval");
-    wl.getMetadata().setNamespace(LocalControlPlaneResource.newNamespace("running-pods-bad"));
-    wl.setSpec(carol.whitelist(new SignerWhitelistSpec(), registry.hostPort() + "/apps/*"));
-    RunningPodsSpec runningPods = new RunningPodsSpec();
-    runningPods.setInterval("soon");
-    wl.getSpec().setRunningPods(runningPods);
+    SignerWhitelist wl =
+        whitelist(
+            LocalControlPlaneResource.newNamespace("running-pods-bad"),
+            "bad-interval",
+            "Enforce",
+            "Report",
+            "soon");
     var e =
         org.junit.jupiter.api.Assertions.assertThrows(
             io.fabric8.kubernetes.client.KubernetesClientException.class,

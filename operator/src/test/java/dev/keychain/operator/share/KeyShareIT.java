@@ -74,6 +74,13 @@ class KeyShareIT {
     return ns;
   }
 
+  /** A tenant with owner "web" and, in the same namespace, instance "api". */
+  private String ownerBesideApi(String prefix) {
+    String ns = tenant(prefix, "web");
+    client.resource(secureInstance(ns, "api", "tenant", "edge", "api")).create();
+    return ns;
+  }
+
   private void secret(String ns, String value) {
     client
         .resource(
@@ -216,8 +223,7 @@ class KeyShareIT {
 
   @Test
   void aDerivedKeyIsSharedAndBadRecipientsAreNamed() {
-    String owner = tenant("share-derived", "web");
-    client.resource(secureInstance(owner, "api", "tenant", "edge", "api")).create();
+    String owner = ownerBesideApi("share-derived");
     ShareItemSpec item = new ShareItemSpec();
     item.setDerivedKey("db-encryption");
     client
@@ -241,8 +247,7 @@ class KeyShareIT {
 
   @Test
   void anItemTooLargeIsRefusedAndNothingIsStored() {
-    String owner = tenant("share-large", "web");
-    client.resource(secureInstance(owner, "api", "tenant", "edge", "api")).create();
+    String owner = ownerBesideApi("share-large");
     secret(owner, "x".repeat(70 * 1024));
     client.resource(share(owner, secretItem(), recipient(owner, "api"))).create();
     KeyShare tooLarge = awaitShare(owner, s -> "ItemTooLarge".equals(ready(s).getReason()));
@@ -254,8 +259,7 @@ class KeyShareIT {
 
   @Test
   void aRecipientListedTwiceIsRefusedNamingIt() {
-    String owner = tenant("share-twice", "web");
-    client.resource(secureInstance(owner, "api", "tenant", "edge", "api")).create();
+    String owner = ownerBesideApi("share-twice");
     ShareItemSpec item = new ShareItemSpec();
     item.setDerivedKey("db-encryption");
     client.resource(share(owner, item, recipient(owner, "api"), recipient(owner, "api"))).create();
@@ -266,8 +270,7 @@ class KeyShareIT {
 
   @Test
   void aSecretNotMarkedShareableIsRefused() {
-    String owner = tenant("share-unmarked", "web");
-    client.resource(secureInstance(owner, "api", "tenant", "edge", "api")).create();
+    String owner = ownerBesideApi("share-unmarked");
     client
         .resource(
             new SecretBuilder()
