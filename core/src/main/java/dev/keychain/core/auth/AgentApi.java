@@ -11,6 +11,13 @@ public final class AgentApi {
   public static final String CONFIRM = "/agent/v1/confirm";
   public static final String WATCH = "/agent/v1/watch";
 
+  /**
+   * The media type of a {@link Messages.GrantBundle}. An agent that can hold shares lists it in the
+   * confirm's {@code Accept}; an operator that serves shares answers with it, and one that does not
+   * (older) answers a plain key grant, which an older agent is always sent.
+   */
+  public static final String GRANT_BUNDLE = "application/vnd.keychain.grant-bundle.v1+json";
+
   /** Longest a watch is parked before it is answered "unchanged". */
   public static final int MAX_WATCH_SECONDS = 60;
 

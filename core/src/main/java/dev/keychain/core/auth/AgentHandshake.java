@@ -5,13 +5,19 @@ import dev.keychain.core.chain.KeyLevel;
 import dev.keychain.core.chain.SubKeyEpochs;
 import dev.keychain.core.crypto.SecretAccess;
 import dev.keychain.core.crypto.SecretBytes;
+import dev.keychain.core.envelope.AesGcm;
+import dev.keychain.core.envelope.EnvelopeException;
+import dev.keychain.core.share.OneTimeKeys;
+import dev.keychain.core.share.SealedItem;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -124,55 +130,137 @@ public final class AgentHandshake extends HandshakeSide<AgentHandshake.State> {
   public GrantedKey onGrant(Messages.KeyGrant grant) throws AuthFailure {
     expect(State.CONFIRMED, "key grant");
     try {
-      if (!grant.sessionId().equals(sessionId)) {
-        throw new AuthFailure(AuthFailure.Reason.UNEXPECTED_MESSAGE, "grant for another session");
-      }
-      byte[] mac = HandshakeCrypto.grantMac(keys, th2, grant);
-      if (!MessageDigest.isEqual(mac, Wire.unb64(grant.mac(), "mac", 32))) {
-        throw new AuthFailure(
-            AuthFailure.Reason.MAC_MISMATCH,
-            "key grant MAC does not verify (not from the master of this session, or altered)");
-      }
-      Instant now = clock.instant();
-      long drift = Math.abs(now.toEpochMilli() - grant.issuedAt());
-      if (drift > skew.toMillis()) {
-        throw new AuthFailure(
-            AuthFailure.Reason.STALE_TIMESTAMP,
-            "key grant issued " + drift + " ms away from the agent's clock");
-      }
-      SubKeyEpochs epochs =
-          new SubKeyEpochs(grant.rootEpoch(), grant.groupEpoch(), grant.agentEpoch());
-      if (heldEpochs.isPresent() && epochs.isOlderThan(heldEpochs.get())) {
-        throw new AuthFailure(
-            AuthFailure.Reason.WRONG_EPOCH,
-            "granted key is at epochs "
-                + epochs
-                + ", older than the held "
-                + heldEpochs.get()
-                + " (rollback refused)");
-      }
-      SecretBytes key = decrypt(grant);
-      if (!KeyId.of(KeyLevel.AGENT, key).hex().equals(grant.keyId())) {
-        key.destroy();
-        throw new AuthFailure(
-            AuthFailure.Reason.MAC_MISMATCH, "granted key does not match its announced key ID");
-      }
+      GrantedKey key = verify(grant);
       moveTo(State.GRANTED);
       wipe();
-      return new GrantedKey(
-          key,
-          KeyId.parse(grant.keyId()),
-          grant.chain(),
-          grant.group(),
-          grant.agent(),
-          epochs,
-          Instant.ofEpochMilli(grant.issuedAt()),
-          Instant.ofEpochMilli(grant.expiresAt()),
-          HexFormat.of().formatHex(th1));
+      return key;
     } catch (AuthFailure e) {
       fail();
       throw e;
     }
+  }
+
+  /** A verified bundle: the key, the shares served (the caller closes all) and those withheld. */
+  public record Granted(GrantedKey key, List<GrantedShare> shares, List<String> withheld) {}
+
+  /**
+   * Verifies a grant bundle (its MAC first, then the key grant, then each share: its one-time key
+   * decrypts under the session, has the announced ID and opens the item) and returns its contents.
+   */
+  public Granted onBundle(Messages.GrantBundle bundle) throws AuthFailure {
+    expect(State.CONFIRMED, "grant bundle");
+    List<GrantedShare> shares = new ArrayList<>();
+    GrantedKey key = null;
+    try {
+      byte[] mac = HandshakeCrypto.bundleMac(keys, th2, bundle);
+      if (!MessageDigest.isEqual(mac, Wire.unb64(bundle.mac(), "mac", 32))) {
+        throw new AuthFailure(
+            AuthFailure.Reason.MAC_MISMATCH,
+            "grant bundle MAC does not verify (not from the master of this session, or altered)");
+      }
+      key = verify(bundle.grant());
+      for (Messages.ShareGrant s : bundle.shares()) {
+        shares.add(open(s, bundle.grant().mac()));
+      }
+      moveTo(State.GRANTED);
+      wipe();
+      return new Granted(key, List.copyOf(shares), bundle.withheld());
+    } catch (AuthFailure e) {
+      shares.forEach(GrantedShare::close);
+      if (key != null) {
+        key.key().destroy();
+      }
+      fail();
+      throw e;
+    }
+  }
+
+  private GrantedShare open(Messages.ShareGrant s, String grantMac) throws AuthFailure {
+    byte[] plain;
+    try {
+      plain =
+          AesGcm.decrypt(
+              null,
+              new SecretKeySpec(keys.grant(), "AES"),
+              Wire.unb64(s.nonce(), "nonce", 12),
+              Wire.unb64(s.ciphertext(), "ciphertext", -1),
+              HandshakeCrypto.shareAssociatedData(th2, grantMac, s),
+              "one-time key of share " + s.id());
+    } catch (EnvelopeException e) {
+      throw new AuthFailure(AuthFailure.Reason.MAC_MISMATCH, e.getMessage());
+    }
+    SecretBytes otk = SecretBytes.adopt(plain, SecretAccess.grant());
+    try {
+      if (!OneTimeKeys.keyId(otk).hex().equals(s.keyId())) {
+        throw new AuthFailure(
+            AuthFailure.Reason.MAC_MISMATCH,
+            "one-time key of share " + s.id() + " does not match its announced key ID");
+      }
+      SealedItem sealed = SealedItem.decode(s.item());
+      byte[] item;
+      try {
+        item = sealed.open(otk, s.binding());
+      } catch (EnvelopeException e) {
+        throw new AuthFailure(
+            AuthFailure.Reason.MAC_MISMATCH,
+            "item of share " + s.id() + " v" + s.version() + " does not open under its key");
+      }
+      return new GrantedShare(
+          s.binding(),
+          KeyId.parse(s.keyId()),
+          otk,
+          sealed,
+          SecretBytes.adopt(item, SecretAccess.grant()));
+    } catch (AuthFailure e) {
+      otk.destroy();
+      throw e;
+    }
+  }
+
+  private GrantedKey verify(Messages.KeyGrant grant) throws AuthFailure {
+    if (!grant.sessionId().equals(sessionId)) {
+      throw new AuthFailure(AuthFailure.Reason.UNEXPECTED_MESSAGE, "grant for another session");
+    }
+    byte[] mac = HandshakeCrypto.grantMac(keys, th2, grant);
+    if (!MessageDigest.isEqual(mac, Wire.unb64(grant.mac(), "mac", 32))) {
+      throw new AuthFailure(
+          AuthFailure.Reason.MAC_MISMATCH,
+          "key grant MAC does not verify (not from the master of this session, or altered)");
+    }
+    Instant now = clock.instant();
+    long drift = Math.abs(now.toEpochMilli() - grant.issuedAt());
+    if (drift > skew.toMillis()) {
+      throw new AuthFailure(
+          AuthFailure.Reason.STALE_TIMESTAMP,
+          "key grant issued " + drift + " ms away from the agent's clock");
+    }
+    SubKeyEpochs epochs =
+        new SubKeyEpochs(grant.rootEpoch(), grant.groupEpoch(), grant.agentEpoch());
+    if (heldEpochs.isPresent() && epochs.isOlderThan(heldEpochs.get())) {
+      throw new AuthFailure(
+          AuthFailure.Reason.WRONG_EPOCH,
+          "granted key is at epochs "
+              + epochs
+              + ", older than the held "
+              + heldEpochs.get()
+              + " (rollback refused)");
+    }
+    SecretBytes key = decrypt(grant);
+    if (!KeyId.of(KeyLevel.AGENT, key).hex().equals(grant.keyId())) {
+      key.destroy();
+      throw new AuthFailure(
+          AuthFailure.Reason.MAC_MISMATCH, "granted key does not match its announced key ID");
+    }
+    return new GrantedKey(
+        key,
+        KeyId.parse(grant.keyId()),
+        grant.chain(),
+        grant.group(),
+        grant.agent(),
+        epochs,
+        Instant.ofEpochMilli(grant.issuedAt()),
+        Instant.ofEpochMilli(grant.expiresAt()),
+        HexFormat.of().formatHex(th1));
   }
 
   /**

@@ -2,7 +2,11 @@ package dev.keychain.core.auth;
 
 import dev.keychain.core.chain.ChainKey;
 import dev.keychain.core.chain.SubKeyEpochs;
+import dev.keychain.core.crypto.SecretBytes;
+import dev.keychain.core.share.SealedItem;
+import dev.keychain.core.share.ShareBinding;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * The master's policy, called once the handshake is verified: validates the agent's identity token
@@ -16,7 +20,32 @@ public interface GrantDecider {
 
   /**
    * A sub key to grant (the handshake encrypts it, then destroys it), the epochs it was derived at,
-   * and until when the agent may keep using it without talking to the master.
+   * until when the agent may keep using it without talking to the master, and, for an agent that
+   * asked for them, the share versions its instance is entitled to (their one-time keys are
+   * destroyed with the sub key) and the shares withheld for now ({@code namespace/share}).
    */
-  record Grant(ChainKey subKey, SubKeyEpochs epochs, Instant expiresAt) {}
+  record Grant(
+      ChainKey subKey,
+      SubKeyEpochs epochs,
+      Instant expiresAt,
+      List<ShareDelivery> shares,
+      List<String> withheld) {
+    public Grant {
+      shares = List.copyOf(shares);
+      withheld = List.copyOf(withheld);
+    }
+
+    public Grant(ChainKey subKey, SubKeyEpochs epochs, Instant expiresAt) {
+      this(subKey, epochs, expiresAt, List.of(), List.of());
+    }
+
+    /** Destroys the sub key and every one-time key. */
+    void destroy() {
+      subKey.destroy();
+      shares.forEach(s -> s.oneTimeKey().destroy());
+    }
+  }
+
+  /** A share version to deliver: its binding, its one-time key, its item sealed with that key. */
+  record ShareDelivery(ShareBinding binding, SecretBytes oneTimeKey, SealedItem item) {}
 }

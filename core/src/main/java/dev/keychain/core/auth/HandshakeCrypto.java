@@ -134,6 +134,35 @@ final class HandshakeCrypto {
         Encoder.of("grant-mac").add(grantAssociatedData(th2, g)).add(g.ciphertext()).toByteArray());
   }
 
+  /**
+   * What a share's one-time key is encrypted with as associated data: the session, the key grant it
+   * rides with (by its MAC) and every public field of the share.
+   */
+  static byte[] shareAssociatedData(byte[] th2, String grantMac, Messages.ShareGrant s) {
+    Encoder e =
+        Encoder.of("share-grant")
+            .add(th2)
+            .add(grantMac)
+            .add(s.namespace())
+            .add(s.share())
+            .add(s.owner())
+            .add(s.version())
+            .add(s.recipients().size());
+    s.recipients().forEach(e::add);
+    return e.add(s.keyId()).add(s.nonce()).add(s.item()).toByteArray();
+  }
+
+  /** The master's MAC over a bundle: the key grant, every share in order, the withheld names. */
+  static byte[] bundleMac(SessionKeys keys, byte[] th2, Messages.GrantBundle b) {
+    Encoder e = Encoder.of("grant-bundle").add(th2).add(b.grant().mac()).add(b.shares().size());
+    for (Messages.ShareGrant s : b.shares()) {
+      e.add(shareAssociatedData(th2, b.grant().mac(), s)).add(s.ciphertext());
+    }
+    e.add(b.withheld().size());
+    b.withheld().forEach(e::add);
+    return Hkdf.hmac(keys.masterConfirm(), e.toByteArray());
+  }
+
   static byte[] refusalMac(SessionKeys keys, byte[] th2, String reason, String message) {
     return Hkdf.hmac(
         keys.masterConfirm(),

@@ -2,11 +2,15 @@ package dev.keychain.core.auth;
 
 import dev.keychain.core.chain.KeyLevel;
 import dev.keychain.core.crypto.SecretAccess;
+import dev.keychain.core.envelope.AesGcm;
+import dev.keychain.core.share.OneTimeKeys;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -103,6 +107,23 @@ public final class MasterHandshake extends HandshakeSide<MasterHandshake.State> 
    */
   public Messages.KeyGrant onConfirm(Messages.AgentConfirm confirm, GrantDecider decider)
       throws AuthFailure {
+    return confirm(confirm, decider, this::sealKey);
+  }
+
+  /**
+   * As {@link #onConfirm}, for an agent that asked for shares: the key grant and the decider's
+   * share versions, each one-time key encrypted under the session's grant key, in one MACed bundle.
+   */
+  public Messages.GrantBundle onConfirmWithShares(
+      Messages.AgentConfirm confirm, GrantDecider decider) throws AuthFailure {
+    return confirm(confirm, decider, this::sealBundle);
+  }
+
+  private <T> T confirm(
+      Messages.AgentConfirm confirm,
+      GrantDecider decider,
+      java.util.function.Function<GrantDecider.Grant, T> sealer)
+      throws AuthFailure {
     expect(State.AWAITING_CONFIRM, "agent confirm");
     try {
       if (!confirm.sessionId().equals(sessionId)) {
@@ -116,11 +137,12 @@ public final class MasterHandshake extends HandshakeSide<MasterHandshake.State> 
       }
       GrantDecider.Grant grant = decider.decide(hello.token());
       try {
-        Messages.KeyGrant keyGrant = seal(grant);
+        T sealed = sealer.apply(grant);
+        wipe();
         moveTo(State.DONE);
-        return keyGrant;
+        return sealed;
       } finally {
-        grant.subKey().destroy();
+        grant.destroy();
       }
     } catch (AuthFailure e) {
       // Keep the session keys: the refusal is MACed with them.
@@ -145,7 +167,59 @@ public final class MasterHandshake extends HandshakeSide<MasterHandshake.State> 
     return refusal;
   }
 
-  private Messages.KeyGrant seal(GrantDecider.Grant grant) {
+  private Messages.GrantBundle sealBundle(GrantDecider.Grant grant) {
+    Messages.KeyGrant keyGrant = sealKey(grant);
+    List<Messages.ShareGrant> shares = new ArrayList<>();
+    for (GrantDecider.ShareDelivery d : grant.shares()) {
+      shares.add(sealShare(d, keyGrant.mac()));
+    }
+    Messages.GrantBundle unsigned =
+        new Messages.GrantBundle(
+            Messages.VERSION, keyGrant, shares, grant.withheld(), Wire.b64(new byte[32]));
+    return new Messages.GrantBundle(
+        Messages.VERSION,
+        keyGrant,
+        shares,
+        grant.withheld(),
+        Wire.b64(HandshakeCrypto.bundleMac(keys, th2, unsigned)));
+  }
+
+  private Messages.ShareGrant sealShare(GrantDecider.ShareDelivery d, String grantMac) {
+    byte[] nonce = new byte[12];
+    RANDOM.nextBytes(nonce);
+    var b = d.binding();
+    Messages.ShareGrant metadata =
+        new Messages.ShareGrant(
+            b.namespace(),
+            b.share(),
+            b.owner(),
+            b.version(),
+            b.recipients(),
+            OneTimeKeys.keyId(d.oneTimeKey()).hex(),
+            Wire.b64(nonce),
+            Wire.b64(new byte[OneTimeKeys.LENGTH + 16]),
+            d.item().encode());
+    byte[] aad = HandshakeCrypto.shareAssociatedData(th2, grantMac, metadata);
+    byte[] ciphertext =
+        d.oneTimeKey()
+            .apply(SecretAccess.grant(), otk -> AesGcm.encrypt(null, grantKey(), nonce, otk, aad));
+    return new Messages.ShareGrant(
+        b.namespace(),
+        b.share(),
+        b.owner(),
+        b.version(),
+        b.recipients(),
+        metadata.keyId(),
+        metadata.nonce(),
+        Wire.b64(ciphertext),
+        metadata.item());
+  }
+
+  private SecretKeySpec grantKey() {
+    return new SecretKeySpec(keys.grant(), "AES");
+  }
+
+  private Messages.KeyGrant sealKey(GrantDecider.Grant grant) {
     var key = grant.subKey();
     if (key.level() != KeyLevel.AGENT) {
       throw new IllegalArgumentException("only agent sub keys are granted, not " + key.level());
@@ -189,10 +263,7 @@ public final class MasterHandshake extends HandshakeSide<MasterHandshake.State> 
     Messages.KeyGrant withCiphertext =
         withCiphertext(metadata, Wire.b64(ciphertext), metadata.mac());
     byte[] mac = HandshakeCrypto.grantMac(keys, th2, withCiphertext);
-    Messages.KeyGrant result =
-        withCiphertext(withCiphertext, withCiphertext.ciphertext(), Wire.b64(mac));
-    wipe();
-    return result;
+    return withCiphertext(withCiphertext, withCiphertext.ciphertext(), Wire.b64(mac));
   }
 
   private static Messages.KeyGrant withCiphertext(Messages.KeyGrant g, String ct, String mac) {

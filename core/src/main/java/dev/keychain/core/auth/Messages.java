@@ -2,7 +2,11 @@ package dev.keychain.core.auth;
 
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
+import dev.keychain.core.share.SealedItem;
+import dev.keychain.core.share.ShareBinding;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The handshake's messages (protocol version 1). Byte fields are base64url without padding;
@@ -15,6 +19,9 @@ public final class Messages {
   static final int NONCE_BYTES = 32;
   static final int SESSION_ID_BYTES = 16;
   static final int MAC_BYTES = 32;
+
+  /** Most share versions one grant carries (served and withheld together). */
+  public static final int MAX_SHARES = 32;
 
   private Messages() {}
 
@@ -131,6 +138,74 @@ public final class Messages {
       if (mac != null) {
         Wire.unb64(mac, "mac", MAC_BYTES);
       }
+    }
+  }
+
+  /**
+   * One share version for an agent whose instance it entitles (seed 004 steps 7 to 9 and 14): what
+   * it is bound to, its one-time key encrypted under the session's grant key ({@code ciphertext},
+   * AES-GCM with {@code nonce}, bound to the session, the key grant and every other field), and the
+   * item sealed under the one-time key exactly as the operator stores it ({@code item}).
+   */
+  public record ShareGrant(
+      String namespace,
+      String share,
+      String owner,
+      long version,
+      List<String> recipients,
+      String keyId,
+      String nonce,
+      String ciphertext,
+      String item) {
+    public ShareGrant {
+      ShareBinding binding = new ShareBinding(namespace, owner, share, version, recipients);
+      recipients = binding.recipients();
+      Wire.require(keyId != null && keyId.matches("[0-9a-f]{64}"), "keyId must be 64 hex chars");
+      Wire.unb64(nonce, "nonce", 12);
+      Wire.unb64(ciphertext, "ciphertext", KEY_BYTES + 16);
+      SealedItem.decode(item);
+    }
+
+    /** What the version is bound to. */
+    public ShareBinding binding() {
+      return new ShareBinding(namespace, owner, share, version, recipients);
+    }
+
+    /** {@code namespace/share}. */
+    public String id() {
+      return namespace + "/" + share;
+    }
+  }
+
+  /**
+   * Master to an agent that asked for shares ({@link AgentApi#GRANT_BUNDLE}): the key grant, the
+   * share versions its instance is entitled to, the shares it keeps but cannot be served now
+   * ({@code withheld}, {@code namespace/share}: keep what you hold), and the master's MAC over all
+   * of it, so no share can be dropped, added or moved from another session.
+   */
+  public record GrantBundle(
+      int v, KeyGrant grant, List<ShareGrant> shares, List<String> withheld, String mac) {
+    public GrantBundle {
+      checkVersion(v);
+      Wire.require(grant != null, "grant is missing");
+      Wire.require(shares != null && withheld != null, "shares and withheld are required");
+      Wire.require(
+          shares.size() + withheld.size() <= MAX_SHARES,
+          "at most " + MAX_SHARES + " shares in one grant");
+      Set<String> seen = new HashSet<>();
+      for (ShareGrant s : shares) {
+        Wire.require(s != null, "a share is null");
+        Wire.require(seen.add(s.id()), "share " + s.id() + " is listed twice");
+      }
+      for (String w : withheld) {
+        Wire.require(
+            w != null && w.matches("[a-z0-9][-a-z0-9]{0,62}/[a-z0-9][-a-z0-9.]{0,252}"),
+            "withheld entries are namespace/share");
+        Wire.require(seen.add(w), "share " + w + " is listed twice");
+      }
+      shares = List.copyOf(shares);
+      withheld = List.copyOf(withheld);
+      Wire.unb64(mac, "mac", MAC_BYTES);
     }
   }
 }

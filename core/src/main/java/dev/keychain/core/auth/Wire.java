@@ -16,6 +16,9 @@ public final class Wire {
   /** Largest message accepted; an identity token is a few KiB, a certificate chain a few more. */
   public static final int MAX_MESSAGE_BYTES = 64 * 1024;
 
+  /** Largest grant bundle: {@link Messages#MAX_SHARES} items of up to 64 KiB, in base64. */
+  public static final int MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+
   private static final ObjectMapper MAPPER =
       JsonMapper.builder()
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -33,7 +36,8 @@ public final class Wire {
         .setStreamReadConstraints(
             StreamReadConstraints.builder()
                 .maxNestingDepth(8)
-                .maxStringLength(MAX_MESSAGE_BYTES)
+                // a sealed item of 64 KiB is about 88 KiB of base64; messages stay bounded above
+                .maxStringLength(2 * MAX_MESSAGE_BYTES)
                 .build());
   }
 
@@ -53,10 +57,11 @@ public final class Wire {
     if (json == null || json.isBlank()) {
       throw new AuthFailure(AuthFailure.Reason.MALFORMED, name + ": empty message");
     }
-    if (json.length() > MAX_MESSAGE_BYTES) {
+    int limit = type == Messages.GrantBundle.class ? MAX_BUNDLE_BYTES : MAX_MESSAGE_BYTES;
+    if (json.length() > limit) {
       throw new AuthFailure(
           AuthFailure.Reason.MALFORMED,
-          name + ": message of " + json.length() + " bytes exceeds " + MAX_MESSAGE_BYTES);
+          name + ": message of " + json.length() + " bytes exceeds " + limit);
     }
     try {
       return MAPPER.readValue(json, type);
