@@ -1,8 +1,10 @@
 package dev.keychain.agent;
 
 import dev.keychain.core.auth.AgentApi;
+import dev.keychain.core.auth.AgentHandshake;
 import dev.keychain.core.auth.AuthFailure;
 import dev.keychain.core.auth.GrantedKey;
+import dev.keychain.core.auth.GrantedShare;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -32,6 +35,7 @@ final class Agent {
   private final AgentConfig config;
   private final OperatorClient operator;
   private final KeyFiles files;
+  private final ShareFiles shares;
   private final Clock clock;
   private final PrintStream log;
   private Duration backoff = Duration.ofMillis(500);
@@ -41,6 +45,7 @@ final class Agent {
     this.config = config;
     this.operator = operator;
     this.files = new KeyFiles(config.keyDir());
+    this.shares = new ShareFiles(config.keyDir().resolve("shares"));
     this.clock = clock;
     this.log = log;
   }
@@ -127,6 +132,7 @@ final class Agent {
         GrantedKey g = granted.key();
         boolean changed = held.isEmpty() || !held.get().keyId().equals(g.keyId().hex());
         files.write(g);
+        syncShares(granted.shares());
         if (changed) {
           log(
               "key "
@@ -184,6 +190,33 @@ final class Agent {
     }
   }
 
+  /**
+   * Writes the shares served and erases the rest; with no bundle (an operator that serves no
+   * shares) nothing is kept, since nothing says it is still meant for this pod.
+   */
+  private void syncShares(Optional<AgentHandshake.Granted> bundle) throws IOException {
+    try {
+      ShareFiles.Changes c =
+          bundle.isPresent()
+              ? shares.sync(bundle.get().shares(), bundle.get().withheld())
+              : new ShareFiles.Changes(List.of(), shares.wipe());
+      for (GrantedShare s : bundle.map(AgentHandshake.Granted::shares).orElse(List.of())) {
+        if (c.written().contains(s.id())) {
+          log(
+              "share "
+                  + s.id()
+                  + " v"
+                  + s.binding().version()
+                  + " under one-time key "
+                  + s.keyId().shortForm());
+        }
+      }
+      c.erased().forEach(id -> log("share " + id + " erased: no longer served to this pod"));
+    } finally {
+      bundle.ifPresent(b -> b.shares().forEach(GrantedShare::close));
+    }
+  }
+
   private boolean refreshDue(KeyFiles.Held held) {
     Duration life = Duration.between(held.issuedAt(), held.expiresAt());
     return !clock.instant().isBefore(held.issuedAt().plus(life.multipliedBy(2).dividedBy(3)));
@@ -198,6 +231,9 @@ final class Agent {
 
   private void wipe(String why) throws Exit {
     try {
+      for (String id : shares.wipe()) {
+        log("share " + id + " erased: " + why);
+      }
       if (files.held().isPresent()) {
         files.wipe();
         log("key wiped: " + why);

@@ -7,18 +7,14 @@ import dev.keychain.core.auth.GrantedKey;
 import dev.keychain.core.chain.SubKeyEpochs;
 import dev.keychain.core.crypto.SecretAccess;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The key on the memory volume, written as Kubernetes writes projected volumes: the files of one
@@ -30,61 +26,39 @@ import java.util.stream.Stream;
 final class KeyFiles {
   static final String KEY = "key";
   static final String METADATA = "key.json";
-  private static final String DATA = "..data";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dir;
+  private final AtomicDirectory directory;
 
   KeyFiles(Path dir) {
     this.dir = dir;
+    this.directory = new AtomicDirectory(dir, "..key-");
   }
 
   /** The key's public description, as written beside it. */
   record Held(String keyId, SubKeyEpochs epochs, Instant issuedAt, Instant expiresAt) {}
 
   void write(GrantedKey granted) throws IOException {
-    Files.createDirectories(dir);
-    // Readable by the app containers of the pod, whatever user they run as; the volume itself is
-    // in memory and mounted into this pod only.
-    Path version =
-        Files.createTempDirectory(
-            dir,
-            "..key-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    Map<String, byte[]> files = new LinkedHashMap<>();
     byte[] key = granted.key().toByteArray(SecretAccess.grant());
     try {
-      writeFile(version.resolve(KEY), key);
+      files.put(KEY, key);
+      ObjectNode meta = JSON.createObjectNode();
+      meta.put("keyId", granted.keyId().hex());
+      meta.put("chain", granted.chain());
+      meta.put("group", granted.group());
+      meta.put("agent", granted.agent());
+      meta.put("rootEpoch", granted.epochs().rootEpoch());
+      meta.put("groupEpoch", granted.epochs().groupEpoch());
+      meta.put("agentEpoch", granted.epochs().agentEpoch());
+      meta.put("issuedAt", granted.issuedAt().toString());
+      meta.put("expiresAt", granted.expiresAt().toString());
+      meta.put("sessionNumber", granted.sessionNumber());
+      files.put(METADATA, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+      directory.write(files);
     } finally {
       Arrays.fill(key, (byte) 0);
-    }
-    ObjectNode meta = JSON.createObjectNode();
-    meta.put("keyId", granted.keyId().hex());
-    meta.put("chain", granted.chain());
-    meta.put("group", granted.group());
-    meta.put("agent", granted.agent());
-    meta.put("rootEpoch", granted.epochs().rootEpoch());
-    meta.put("groupEpoch", granted.epochs().groupEpoch());
-    meta.put("agentEpoch", granted.epochs().agentEpoch());
-    meta.put("issuedAt", granted.issuedAt().toString());
-    meta.put("expiresAt", granted.expiresAt().toString());
-    meta.put("sessionNumber", granted.sessionNumber());
-    writeFile(
-        version.resolve(METADATA), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
-    Optional<Path> previous = target();
-    Path link = dir.resolve("..data_tmp");
-    Files.deleteIfExists(link);
-    Files.createSymbolicLink(link, version.getFileName());
-    move(link, dir.resolve(DATA));
-    for (String name : new String[] {KEY, METADATA}) {
-      if (!Files.isSymbolicLink(dir.resolve(name))) {
-        Path tmp = dir.resolve(name + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createSymbolicLink(tmp, Path.of(DATA, name));
-        move(tmp, dir.resolve(name));
-      }
-    }
-    if (previous.isPresent() && !previous.get().equals(version)) {
-      erase(previous.get());
     }
   }
 
@@ -112,58 +86,6 @@ final class KeyFiles {
 
   /** Overwrites and removes every key this directory holds. */
   void wipe() throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    for (String name : new String[] {KEY, METADATA, DATA}) {
-      Files.deleteIfExists(dir.resolve(name));
-    }
-    try (Stream<Path> entries = Files.list(dir)) {
-      for (Path p : entries.filter(p -> p.getFileName().toString().startsWith("..key-")).toList()) {
-        erase(p);
-      }
-    }
-  }
-
-  private Optional<Path> target() throws IOException {
-    Path data = dir.resolve(DATA);
-    if (!Files.isSymbolicLink(data)) {
-      return Optional.empty();
-    }
-    return Optional.of(dir.resolve(Files.readSymbolicLink(data)));
-  }
-
-  private static void erase(Path version) throws IOException {
-    Path key = version.resolve(KEY);
-    if (Files.exists(key)) {
-      long size = Files.size(key);
-      // Key files are read-only (r--r--r--); a non-root agent must make its own file writable
-      // before overwriting it (root, as in unit tests, bypasses the mode).
-      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-      try (FileChannel ch = FileChannel.open(key, StandardOpenOption.WRITE)) {
-        ch.write(ByteBuffer.allocate((int) size));
-        ch.force(true);
-      }
-    }
-    try (Stream<Path> files = Files.list(version)) {
-      for (Path f : files.toList()) {
-        Files.delete(f);
-      }
-    }
-    Files.delete(version);
-  }
-
-  private static void writeFile(Path file, byte[] content) throws IOException {
-    Files.write(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException(
-          "key directory " + to.getParent() + " does not support atomic rename", e);
-    }
+    directory.wipe(List.of(KEY, METADATA));
   }
 }

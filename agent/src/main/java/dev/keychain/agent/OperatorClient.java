@@ -43,7 +43,11 @@ final class OperatorClient {
 
   /** A handshake's outcome: a key, or the operator's refusal (authenticated or not). */
   sealed interface Outcome {
-    record Granted(GrantedKey key) implements Outcome {}
+    /**
+     * A key, and the shares served with it ({@code shares} empty when the operator serves none: an
+     * older operator answers a bare key grant).
+     */
+    record Granted(GrantedKey key, Optional<AgentHandshake.Granted> shares) implements Outcome {}
 
     record Refused(AuthFailure failure, boolean authenticated) implements Outcome {}
   }
@@ -61,13 +65,24 @@ final class OperatorClient {
     }
     Messages.AgentConfirm confirm =
         handshake.onMasterHello(Wire.parse(r1.body(), Messages.MasterHello.class));
-    HttpResponse<String> r2 = post(AgentApi.CONFIRM, Wire.toJson(confirm), Duration.ofSeconds(10));
+    HttpResponse<String> r2 =
+        post(
+            AgentApi.CONFIRM,
+            Wire.toJson(confirm),
+            Duration.ofSeconds(10),
+            AgentApi.GRANT_BUNDLE + ", application/json;q=0.5");
     if (r2.statusCode() != 200) {
       AgentHandshake.RefusalOutcome outcome =
           handshake.onRefusal(Wire.parse(r2.body(), Messages.Refusal.class));
       return new Outcome.Refused(outcome.failure(), outcome.authenticated());
     }
-    return new Outcome.Granted(handshake.onGrant(Wire.parse(r2.body(), Messages.KeyGrant.class)));
+    if (r2.headers().firstValue("content-type").orElse("").startsWith(AgentApi.GRANT_BUNDLE)) {
+      AgentHandshake.Granted granted =
+          handshake.onBundle(Wire.parse(r2.body(), Messages.GrantBundle.class));
+      return new Outcome.Granted(granted.key(), Optional.of(granted));
+    }
+    return new Outcome.Granted(
+        handshake.onGrant(Wire.parse(r2.body(), Messages.KeyGrant.class)), Optional.empty());
   }
 
   private AuthFailure refusal(AgentHandshake handshake, HttpResponse<String> response)
@@ -95,11 +110,17 @@ final class OperatorClient {
   }
 
   private HttpResponse<String> post(String path, String body, Duration timeout) throws IOException {
+    return post(path, body, timeout, "application/json");
+  }
+
+  private HttpResponse<String> post(String path, String body, Duration timeout, String accept)
+      throws IOException {
     try {
       return http.send(
           HttpRequest.newBuilder(URI.create(config.operatorUrl() + path))
               .timeout(timeout)
               .header("content-type", "application/json")
+              .header("accept", accept)
               .POST(HttpRequest.BodyPublishers.ofString(body))
               .build(),
           HttpResponse.BodyHandlers.ofString());
