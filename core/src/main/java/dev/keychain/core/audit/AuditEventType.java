@@ -24,6 +24,10 @@ public enum AuditEventType {
    * evicted).
    */
   POD_NOT_COMPLIANT("PodNotCompliant", true),
+  /** A KeyShare version was served to an agent, by share, version and one-time key ID. */
+  SHARE_DELIVERED("ShareDelivered", true),
+  /** A KeyShare version an agent is entitled to could not be served, and why. */
+  SHARE_WITHHELD("ShareWithheld", true),
   /** A retention prune, stated before it happens (see {@link PruneRecord}). */
   LOG_PRUNED("LogPruned", false),
   /** Where a log written unsigned began to be signed (see {@link SigningStartedRecord}). */

@@ -40,7 +40,7 @@ public interface GrantDecider {
     }
 
     /** Destroys the sub key and every one-time key. */
-    void destroy() {
+    public void destroy() {
       subKey.destroy();
       shares.forEach(s -> s.oneTimeKey().destroy());
     }

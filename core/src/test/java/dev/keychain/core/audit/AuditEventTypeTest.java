@@ -26,7 +26,9 @@ class AuditEventTypeTest {
             "AdmissionDenied",
             "GrantIssued",
             "GrantRefused",
-            "PodNotCompliant"),
+            "PodNotCompliant",
+            "ShareDelivered",
+            "ShareWithheld"),
         AuditEventType.selectableNames());
     assertEquals("LogPruned", AuditEventType.LOG_PRUNED.wireName());
     assertEquals("SigningStarted", AuditEventType.SIGNING_STARTED.wireName());

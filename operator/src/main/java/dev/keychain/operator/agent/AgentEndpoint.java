@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.keychain.core.audit.AuditUnwritableException;
 import dev.keychain.core.auth.AgentApi;
 import dev.keychain.core.auth.AuthFailure;
+import dev.keychain.core.auth.GrantDecider;
 import dev.keychain.core.auth.MasterHandshake;
 import dev.keychain.core.auth.Messages;
 import dev.keychain.core.auth.ReplayCache;
@@ -14,6 +15,8 @@ import dev.keychain.operator.chain.Keysets;
 import dev.keychain.operator.instance.InstanceIndex;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.pods.AgentPodAnnotations;
+import dev.keychain.operator.share.ShareDeliveries;
+import dev.keychain.operator.share.ShareIndex;
 import dev.keychain.operator.webhook.JsonEndpoint;
 import dev.keychain.operator.webhook.WebhookCertificates;
 import dev.keychain.operator.webhook.WebhookRoutes;
@@ -58,6 +61,7 @@ public class AgentEndpoint implements WebhookRoutes {
   private final Map<String, Set<Waiter>> waiting = new ConcurrentHashMap<>();
   private final InstanceIndex instances;
   private final GrantAudit grantAudit;
+  private final AgentShares shares;
 
   public AgentEndpoint(
       AgentGrants grants,
@@ -68,6 +72,8 @@ public class AgentEndpoint implements WebhookRoutes {
       Vertx vertx,
       InstanceIndex instances,
       Keysets keysets,
+      AgentShares shares,
+      ShareIndex shareIndex,
       @ConfigProperty(name = "keychain.agent.clock-skew", defaultValue = "PT30S") Duration skew,
       @ConfigProperty(name = "keychain.agent.session-timeout", defaultValue = "PT30S")
           Duration sessionTimeout) {
@@ -82,14 +88,19 @@ public class AgentEndpoint implements WebhookRoutes {
     this.sessions =
         Caffeine.newBuilder().maximumSize(200_000).expireAfterWrite(sessionTimeout).build();
     this.instances = instances;
+    this.shares = shares;
     instances.addListener(this::instanceChanged);
+    shareIndex.addListener(ids -> ids.forEach(this::sharesChanged));
     keysets.addListener(this::keysetChanged);
   }
 
   @Override
   public void register(Router router) {
     JsonEndpoint.post(router, AgentApi.HELLO, this::hello);
-    JsonEndpoint.post(router, AgentApi.CONFIRM, this::confirm);
+    JsonEndpoint.postWithHeaders(
+        router,
+        AgentApi.CONFIRM,
+        (body, headers) -> confirm(body, wantsShares(headers.getAll("accept"))));
     router
         .post(AgentApi.WATCH)
         .handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT))
@@ -111,7 +122,19 @@ public class AgentEndpoint implements WebhookRoutes {
     }
   }
 
+  /** Whether the agent listed the grant-bundle media type: only then are shares sent. */
+  static boolean wantsShares(java.util.List<String> accept) {
+    return accept.stream()
+        .flatMap(a -> java.util.Arrays.stream(a.split(",")))
+        .map(a -> a.split(";")[0].trim())
+        .anyMatch(AgentApi.GRANT_BUNDLE::equalsIgnoreCase);
+  }
+
   JsonEndpoint.Reply confirm(String body) {
+    return confirm(body, false);
+  }
+
+  JsonEndpoint.Reply confirm(String body, boolean withShares) {
     long start = System.nanoTime();
     Messages.AgentConfirm confirm;
     try {
@@ -131,17 +154,46 @@ public class AgentEndpoint implements WebhookRoutes {
     }
     AtomicReference<AgentGrants.Membership> member = new AtomicReference<>();
     AtomicReference<AgentGrants.Decided> decided = new AtomicReference<>();
+    AtomicReference<ShareDeliveries.Deliveries> delivered = new AtomicReference<>();
     try {
-      Messages.KeyGrant grant =
-          handshake.onConfirm(
-              confirm,
-              token -> {
-                AgentGrants.Membership m = grants.membership(token);
-                member.set(m);
-                AgentGrants.Decided d = grants.decide(m);
-                decided.set(d);
-                return d.grant();
-              });
+      GrantDecider decider =
+          token -> {
+            AgentGrants.Membership m = grants.membership(token);
+            member.set(m);
+            AgentGrants.Decided d = grants.decide(m);
+            decided.set(d);
+            if (!withShares) {
+              return d.grant();
+            }
+            ShareDeliveries.Deliveries s;
+            try {
+              s = shares.forAgent(d);
+            } catch (AuthFailure e) {
+              d.grant().destroy();
+              throw e;
+            }
+            delivered.set(s);
+            try {
+              // unaudited is unserved (the handshake destroys the keys either way)
+              grantAudit.shares(d, s);
+            } catch (AuditUnwritableException e) {
+              d.grant().destroy();
+              s.served().forEach(x -> x.oneTimeKey().destroy());
+              throw new AuthFailure(
+                  AuthFailure.Reason.UNAVAILABLE,
+                  "the share delivery cannot be audited: " + e.getMessage());
+            }
+            return new GrantDecider.Grant(
+                d.grant().subKey(),
+                d.grant().epochs(),
+                d.grant().expiresAt(),
+                s.served(),
+                s.withheldIds());
+          };
+      String answer =
+          withShares
+              ? Wire.toJson(handshake.onConfirmWithShares(confirm, decider))
+              : Wire.toJson(handshake.onConfirm(confirm, decider));
       AgentGrants.Decided d = decided.get();
       // Served before: the pod carries the acknowledgement of an earlier grant.
       boolean refresh =
@@ -155,9 +207,22 @@ public class AgentEndpoint implements WebhookRoutes {
         throw new AuthFailure(
             AuthFailure.Reason.UNAVAILABLE, "the grant cannot be audited: " + e.getMessage());
       }
-      pods.acknowledge(d.pod(), d.keyId(), d.epoch(), Instant.now());
+      pods.acknowledge(
+          d.pod(),
+          d.keyId(),
+          d.epoch(),
+          Optional.ofNullable(delivered.get()).map(AgentEndpoint::servedVersions),
+          Instant.now());
       metrics.handshakes.labelValues("granted").inc();
-      return JsonEndpoint.Reply.json(Wire.toJson(grant));
+      Optional.ofNullable(delivered.get())
+          .ifPresent(
+              s -> {
+                metrics.shareDeliveries.labelValues("delivered").inc(s.served().size());
+                metrics.shareDeliveries.labelValues("withheld").inc(s.withheld().size());
+              });
+      return withShares
+          ? new JsonEndpoint.Reply(200, AgentApi.GRANT_BUNDLE, answer)
+          : JsonEndpoint.Reply.json(answer);
     } catch (AuthFailure failure) {
       grantAudit.refused(
           Optional.ofNullable(member.get()).map(AgentGrants.Membership::pod), failure);
@@ -165,6 +230,14 @@ public class AgentEndpoint implements WebhookRoutes {
     } finally {
       metrics.handshakeSeconds.labelValues("confirm").observe((System.nanoTime() - start) / 1e9);
     }
+  }
+
+  /** {@code namespace/share=version,...} of the versions served, sorted: the pod's share ack. */
+  static String servedVersions(ShareDeliveries.Deliveries d) {
+    return d.served().stream()
+        .map(s -> s.binding().namespace() + "/" + s.binding().share() + "=" + s.binding().version())
+        .sorted()
+        .collect(java.util.stream.Collectors.joining(","));
   }
 
   private JsonEndpoint.Reply refuse(MasterHandshake handshake, AuthFailure failure) {
@@ -259,6 +332,12 @@ public class AgentEndpoint implements WebhookRoutes {
                   .putHeader("content-type", reply.contentType())
                   .end(reply.body());
             });
+  }
+
+  /** A share version entitling {@code instance} (namespace/name) was made or withdrawn. */
+  private void sharesChanged(String instance) {
+    int slash = instance.indexOf('/');
+    wake(instance, instances.get(instance.substring(0, slash), instance.substring(slash + 1)));
   }
 
   private void instanceChanged(SecureInstance si, boolean deleted) {

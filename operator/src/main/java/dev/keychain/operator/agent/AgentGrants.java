@@ -19,6 +19,7 @@ import dev.keychain.operator.chain.SealedChain;
 import dev.keychain.operator.instance.AgentIdentity;
 import dev.keychain.operator.instance.InstanceIndex;
 import dev.keychain.operator.pods.AgentPodAnnotations;
+import dev.keychain.operator.share.ShareIndex;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.inject.Singleton;
@@ -46,6 +47,7 @@ public class AgentGrants {
   private final OpenChains chains;
   private final Keysets keysets;
   private final RunningImages runningImages;
+  private final ShareIndex shareIndex;
   private final Duration keyLifetime;
 
   public AgentGrants(
@@ -55,6 +57,7 @@ public class AgentGrants {
       OpenChains chains,
       Keysets keysets,
       RunningImages runningImages,
+      ShareIndex shareIndex,
       @ConfigProperty(name = "keychain.agent.key-lifetime", defaultValue = "PT1H")
           Duration keyLifetime) {
     this.tokens = tokens;
@@ -63,6 +66,7 @@ public class AgentGrants {
     this.chains = chains;
     this.keysets = keysets;
     this.runningImages = runningImages;
+    this.shareIndex = shareIndex;
     this.keyLifetime = keyLifetime;
   }
 
@@ -284,8 +288,8 @@ public class AgentGrants {
 
   /**
    * A short digest of everything that changes an agent's key or its right to one: the instance's
-   * identity and requested state, and its row of the keyset with its group's epoch. Agents watch it
-   * and handshake again when it changes.
+   * identity and requested state, its row of the keyset with its group's epoch, and the share
+   * versions it is entitled to. Agents watch it and handshake again when it changes.
    */
   String keyState(Optional<SecureInstance> instance) {
     if (instance.isEmpty()) {
@@ -322,6 +326,10 @@ public class AgentGrants {
     } catch (AuthFailure unavailable) {
       text.append("|?");
     }
+    // the share versions it is entitled to: a new or withdrawn one is a reason to handshake
+    text.append('|')
+        .append(
+            shareIndex.state(si.getMetadata().getNamespace() + "/" + si.getMetadata().getName()));
     return HexFormat.of()
         .formatHex(Hashes.sha256(text.toString().getBytes(StandardCharsets.UTF_8)))
         .substring(0, 32);

@@ -3,6 +3,7 @@ package dev.keychain.operator.agent;
 import static dev.keychain.operator.pods.AgentPodAnnotations.ACK_EPOCH;
 import static dev.keychain.operator.pods.AgentPodAnnotations.ACK_KEY_ID;
 import static dev.keychain.operator.pods.AgentPodAnnotations.ACK_SEEN;
+import static dev.keychain.operator.pods.AgentPodAnnotations.ACK_SHARES;
 
 import dev.keychain.operator.pods.AgentPodAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -31,6 +32,9 @@ import org.jboss.logging.Logger;
 @Singleton
 public class AgentPods {
   private static final Logger LOG = Logger.getLogger(AgentPods.class);
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final KubernetesClient client;
   private final Duration seenInterval;
@@ -65,33 +69,36 @@ public class AgentPods {
     return pod;
   }
 
-  /** Records on the pod that its agent received {@code keyId} at {@code epoch}, if that is news. */
-  public void acknowledge(Pod pod, String keyId, long epoch, Instant now) {
+  /**
+   * Records on the pod that its agent received {@code keyId} at {@code epoch} and, for an agent
+   * that takes shares, the share versions served ({@code namespace/share=version,...}), if that is
+   * news.
+   */
+  public void acknowledge(
+      Pod pod, String keyId, long epoch, java.util.Optional<String> shares, Instant now) {
     Map<String, String> a = pod.getMetadata().getAnnotations();
     String seen = a == null ? null : a.get(ACK_SEEN);
     boolean same =
         a != null
             && keyId.equals(a.get(ACK_KEY_ID))
             && Long.toString(epoch).equals(a.get(ACK_EPOCH))
+            && shares.map(v -> v.equals(a.get(ACK_SHARES))).orElse(true)
             && seen != null
             && Instant.parse(seen).plus(seenInterval).isAfter(now);
     if (same) {
       return;
     }
-    String patch =
-        "{\"metadata\":{\"annotations\":{\""
-            + ACK_KEY_ID
-            + "\":\""
-            + keyId
-            + "\",\""
-            + ACK_EPOCH
-            + "\":\""
-            + epoch
-            + "\",\""
-            + ACK_SEEN
-            + "\":\""
-            + now
-            + "\"}}}";
+    Map<String, String> annotations = new java.util.TreeMap<>();
+    annotations.put(ACK_KEY_ID, keyId);
+    annotations.put(ACK_EPOCH, Long.toString(epoch));
+    annotations.put(ACK_SEEN, now.toString());
+    shares.ifPresent(v -> annotations.put(ACK_SHARES, v));
+    String patch;
+    try {
+      patch = JSON.writeValueAsString(Map.of("metadata", Map.of("annotations", annotations)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
     try {
       client
           .pods()

@@ -5,8 +5,10 @@ import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.core.audit.AuditSink;
 import dev.keychain.core.audit.AuditUnwritableException;
 import dev.keychain.core.auth.AuthFailure;
+import dev.keychain.core.share.OneTimeKeys;
 import dev.keychain.operator.audit.AuditTrust;
 import dev.keychain.operator.pods.AgentPodAnnotations;
+import dev.keychain.operator.share.ShareDeliveries;
 import io.fabric8.kubernetes.api.model.Pod;
 import jakarta.inject.Singleton;
 import java.time.Instant;
@@ -45,6 +47,46 @@ public class GrantAudit {
         refresh ? "Refreshed" : "Enrolled",
         "sub key of epoch " + d.epoch() + " served to the agent of " + pod.getMetadata().getName(),
         attributes);
+  }
+
+  /**
+   * The share versions served with a grant and those withheld, one record each (by share, version
+   * and one-time key ID, never the key or item). Thrown like {@link #granted}: unaudited, unserved.
+   */
+  void shares(AgentGrants.Decided d, ShareDeliveries.Deliveries deliveries) {
+    Pod pod = d.pod();
+    for (var s : deliveries.served()) {
+      Map<String, String> attributes = identity(pod);
+      attributes.put("share", s.binding().namespace() + "/" + s.binding().share());
+      attributes.put("version", Long.toString(s.binding().version()));
+      attributes.put("keyId", OneTimeKeys.keyId(s.oneTimeKey()).hex());
+      attributes.put("owner", s.binding().ownerId());
+      record(
+          AuditEventType.SHARE_DELIVERED,
+          pod.getMetadata().getNamespace(),
+          pod.getMetadata().getName(),
+          "Delivered",
+          "share "
+              + s.binding().namespace()
+              + "/"
+              + s.binding().share()
+              + " v"
+              + s.binding().version()
+              + " served to the agent of "
+              + pod.getMetadata().getName(),
+          attributes);
+    }
+    for (var w : deliveries.withheld()) {
+      Map<String, String> attributes = identity(pod);
+      attributes.put("share", w.id());
+      record(
+          AuditEventType.SHARE_WITHHELD,
+          pod.getMetadata().getNamespace(),
+          pod.getMetadata().getName(),
+          "Withheld",
+          "share " + w.id() + " not served now: " + w.reason(),
+          attributes);
+    }
   }
 
   /**

@@ -65,6 +65,13 @@ public class OperatorMetrics {
           .labelNames("namespace")
           .register(registry);
 
+  public final Counter shareDeliveries =
+      Counter.builder()
+          .name("keychain_keyshare_deliveries_total")
+          .help("KeyShare versions served to agents with their grants, or withheld, by result")
+          .labelNames("result")
+          .register(registry);
+
   public final Counter auditRecordsLost =
       Counter.builder()
           .name("keychain_audit_records_lost_total")

@@ -32,4 +32,7 @@ public final class AgentPodAnnotations {
 
   public static final String ACK_EPOCH = "keychain.dev/agent-epoch";
   public static final String ACK_SEEN = "keychain.dev/agent-last-seen";
+
+  /** The KeyShare versions last served to the agent: {@code namespace/share=version,...}. */
+  public static final String ACK_SHARES = "keychain.dev/agent-shares";
 }

@@ -25,9 +25,11 @@ import dev.keychain.operator.chain.SealedChain;
 import dev.keychain.operator.chain.TenantShares;
 import dev.keychain.operator.instance.InstanceIndex;
 import dev.keychain.operator.metrics.OperatorMetrics;
+import dev.keychain.operator.pods.AgentPodAnnotations;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.status.KubernetesEvents;
 import dev.keychain.operator.status.StatusPatch;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -60,6 +62,8 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
   // a Secret item is read at each look: a changed entry is shared within this period
   static final Duration RESYNC = Duration.ofSeconds(30);
   private static final Duration LABELS_WAIT = Duration.ofSeconds(2);
+  // while agents still lack the current version, their acknowledgements are looked at sooner
+  private static final Duration ACK_RESYNC = Duration.ofSeconds(5);
 
   /** Problems that end sharing, not pause it: the stored version is deleted. */
   private static final java.util.Set<String> WITHDRAWN =
@@ -75,6 +79,7 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
   private final NamespaceLabels namespaceLabels;
   private final KubernetesEvents events;
   private final OperatorMetrics metrics;
+  private final KubernetesClient client;
 
   public KeyShareReconciler(
       ShareStore store,
@@ -86,7 +91,9 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
       TenantShares tenantShares,
       NamespaceLabels namespaceLabels,
       KubernetesEvents events,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      KubernetesClient client) {
+    this.client = client;
     this.store = store;
     this.items = items;
     this.instances = instances;
@@ -108,6 +115,7 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
     status.setConditions(previous.getConditions());
     String ns = share.getMetadata().getNamespace();
     String name = share.getMetadata().getName();
+    Duration resync = RESYNC;
     try {
       Optional<ShareStore.Stored> stored = store.read(ns, name);
       stored.ifPresent(s -> project(status, s.version()));
@@ -168,6 +176,10 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
       } finally {
         Arrays.fill(item.plaintext(), (byte) 0);
       }
+      boolean allAcknowledged = acknowledgements(share, status);
+      if (!allAcknowledged) {
+        resync = ACK_RESYNC;
+      }
       status.setConditions(
           Conditions.set(
               status.getConditions(),
@@ -209,7 +221,60 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
       throw e;
     }
     return UpdateControl.patchStatus(StatusPatch.of(share, status, KeyShare::new))
-        .rescheduleAfter(RESYNC);
+        .rescheduleAfter(resync);
+  }
+
+  /**
+   * Counts, for the owner and each included recipient, its agents' pods and those whose agent was
+   * served the current version (the pod's share acknowledgement); true when all were.
+   */
+  private boolean acknowledgements(KeyShare share, KeyShareStatus status) {
+    String ns = share.getMetadata().getNamespace();
+    String served = ns + "/" + share.getMetadata().getName() + "=" + status.getVersion();
+    ShareRecipientStatus owner = new ShareRecipientStatus();
+    owner.setInstance(ns + "/" + share.getSpec().getOwner());
+    owner.setIncluded(true);
+    status.setOwner(owner);
+    boolean all = true;
+    Map<String, List<io.fabric8.kubernetes.api.model.Pod>> injected = new java.util.HashMap<>();
+    List<ShareRecipientStatus> entitled = new ArrayList<>(status.getRecipients());
+    entitled.add(owner);
+    for (ShareRecipientStatus r : entitled) {
+      if (!Boolean.TRUE.equals(r.getIncluded())) {
+        continue;
+      }
+      String[] id = r.getInstance().split("/", 2);
+      List<io.fabric8.kubernetes.api.model.Pod> pods =
+          injected
+              .computeIfAbsent(
+                  id[0],
+                  n ->
+                      client
+                          .pods()
+                          .inNamespace(n)
+                          .withLabel(AgentPodAnnotations.AGENT_LABEL, "injected")
+                          .list()
+                          .getItems())
+              .stream()
+              .filter(
+                  p ->
+                      p.getMetadata().getAnnotations() != null
+                          && id[1].equals(
+                              p.getMetadata().getAnnotations().get(AgentPodAnnotations.INSTANCE)))
+              .toList();
+      long acked =
+          pods.stream()
+              .filter(
+                  p -> {
+                    String v = p.getMetadata().getAnnotations().get(AgentPodAnnotations.ACK_SHARES);
+                    return v != null && Arrays.asList(v.split(",")).contains(served);
+                  })
+              .count();
+      r.setPods(pods.size());
+      r.setAcknowledged((int) acked);
+      all &= acked == pods.size();
+    }
+    return all;
   }
 
   /** Which recipients receive the share (sorted ids), each judged into {@code out}. */

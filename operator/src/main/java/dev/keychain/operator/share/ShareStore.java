@@ -27,6 +27,10 @@ import java.util.Optional;
 @Singleton
 public class ShareStore {
   public static final String TYPE = "keychain.dev/keyshare";
+
+  /** The label every store carries, valued with its share's name. */
+  public static final String LABEL = "keychain.dev/keyshare";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What the current version is bound to and made from (never the item or key). */
@@ -57,6 +61,15 @@ public class ShareStore {
     if (s == null) {
       return Optional.empty();
     }
+    return Optional.of(parse(s, share));
+  }
+
+  /**
+   * The version a store Secret holds.
+   *
+   * @throws ChainProblem StoreUnreadable, naming what is wrong
+   */
+  static Stored parse(Secret s, String share) {
     if (!TYPE.equals(s.getType()) || s.getData() == null) {
       throw new ChainProblem(
           "StoreUnreadable",
@@ -65,12 +78,11 @@ public class ShareStore {
     Map<String, String> data = s.getData();
     try {
       Version v = JSON.readValue(decode(data.get("state")), Version.class);
-      return Optional.of(
-          new Stored(
-              v,
-              SealedKey.parse(new String(decode(data.get("key")), StandardCharsets.UTF_8)),
-              SealedItem.decode(new String(decode(data.get("item")), StandardCharsets.UTF_8)),
-              s.getMetadata().getResourceVersion()));
+      return new Stored(
+          v,
+          SealedKey.parse(new String(decode(data.get("key")), StandardCharsets.UTF_8)),
+          SealedItem.decode(new String(decode(data.get("item")), StandardCharsets.UTF_8)),
+          s.getMetadata().getResourceVersion());
     } catch (IOException | RuntimeException e) {
       throw new ChainProblem(
           "StoreUnreadable",
@@ -95,7 +107,7 @@ public class ShareStore {
             .withNewMetadata()
             .withName(secretName(share.getMetadata().getName()))
             .withNamespace(share.getMetadata().getNamespace())
-            .addToLabels("keychain.dev/keyshare", share.getMetadata().getName())
+            .addToLabels(LABEL, share.getMetadata().getName())
             .withOwnerReferences(
                 new OwnerReferenceBuilder()
                     .withApiVersion(share.getApiVersion())

@@ -30,7 +30,17 @@ public interface JsonEndpoint {
     }
   }
 
+  /** An endpoint that also reads the request's headers (content negotiation). */
+  @FunctionalInterface
+  interface WithHeaders {
+    Reply handle(String body, io.vertx.core.MultiMap headers);
+  }
+
   static void post(Router router, String path, JsonEndpoint endpoint) {
+    postWithHeaders(router, path, (body, headers) -> endpoint.handle(body));
+  }
+
+  static void postWithHeaders(Router router, String path, WithHeaders endpoint) {
     router
         .post(path)
         .consumes("application/json")
@@ -40,7 +50,7 @@ public interface JsonEndpoint {
               Reply reply;
               try {
                 String body = ctx.body().asString();
-                reply = endpoint.handle(body == null ? "" : body);
+                reply = endpoint.handle(body == null ? "" : body, ctx.request().headers());
               } catch (RuntimeException e) {
                 reply = Reply.text(500, "internal error: " + e.getClass().getSimpleName());
                 org.jboss.logging.Logger.getLogger(JsonEndpoint.class).errorf(e, "%s failed", path);

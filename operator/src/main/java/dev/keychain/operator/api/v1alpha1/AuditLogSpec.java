@@ -27,10 +27,11 @@ public class AuditLogSpec {
       value =
           "self.all(e, e in ['KeyIssued', 'KeyRotated', 'KeyRevoked', 'StateChanged',"
               + " 'AdmissionAllowed', 'AdmissionDenied', 'GrantIssued', 'GrantRefused',"
-              + " 'PodNotCompliant'])",
+              + " 'PodNotCompliant', 'ShareDelivered', 'ShareWithheld'])",
       message =
           "events must be among KeyIssued, KeyRotated, KeyRevoked, StateChanged,"
-              + " AdmissionAllowed, AdmissionDenied, GrantIssued, GrantRefused, PodNotCompliant")
+              + " AdmissionAllowed, AdmissionDenied, GrantIssued, GrantRefused, PodNotCompliant,"
+              + " ShareDelivered, ShareWithheld")
   @JsonPropertyDescription("Event types to record; empty means all.")
   private List<String> events = new ArrayList<>();
 

@@ -20,6 +20,17 @@ public class KeyShareStatus extends ObservedStatus {
   @JsonPropertyDescription("Each recipient: whether it receives the current version, and why not.")
   private List<ShareRecipientStatus> recipients = new ArrayList<>();
 
+  @JsonPropertyDescription("The owner's agents and how many hold the current version.")
+  private ShareRecipientStatus owner;
+
+  public ShareRecipientStatus getOwner() {
+    return owner;
+  }
+
+  public void setOwner(ShareRecipientStatus owner) {
+    this.owner = owner;
+  }
+
   public Long getVersion() {
     return version;
   }

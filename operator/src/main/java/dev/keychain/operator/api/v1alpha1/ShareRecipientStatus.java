@@ -15,6 +15,29 @@ public class ShareRecipientStatus {
   @JsonPropertyDescription("Why not, when it is not.")
   private String message;
 
+  @JsonPropertyDescription("Pods with an agent of this instance.")
+  private Integer pods;
+
+  @JsonPropertyDescription(
+      "Of those, how many were served the current version (their acknowledgement).")
+  private Integer acknowledged;
+
+  public Integer getPods() {
+    return pods;
+  }
+
+  public void setPods(Integer pods) {
+    this.pods = pods;
+  }
+
+  public Integer getAcknowledged() {
+    return acknowledged;
+  }
+
+  public void setAcknowledged(Integer acknowledged) {
+    this.acknowledged = acknowledged;
+  }
+
   public String getInstance() {
     return instance;
   }
