@@ -130,10 +130,6 @@ public class AgentEndpoint implements WebhookRoutes {
         .anyMatch(AgentApi.GRANT_BUNDLE::equalsIgnoreCase);
   }
 
-  JsonEndpoint.Reply confirm(String body) {
-    return confirm(body, false);
-  }
-
   JsonEndpoint.Reply confirm(String body, boolean withShares) {
     long start = System.nanoTime();
     Messages.AgentConfirm confirm;
@@ -173,21 +169,11 @@ public class AgentEndpoint implements WebhookRoutes {
               throw e;
             }
             delivered.set(s);
-            try {
-              // unaudited is unserved (the handshake destroys the keys either way)
-              grantAudit.shares(d, s);
-            } catch (AuditUnwritableException e) {
-              d.grant().destroy();
-              s.served().forEach(x -> x.oneTimeKey().destroy());
-              throw new AuthFailure(
-                  AuthFailure.Reason.UNAVAILABLE,
-                  "the share delivery cannot be audited: " + e.getMessage());
-            }
             return new GrantDecider.Grant(
                 d.grant().subKey(),
                 d.grant().epochs(),
                 d.grant().expiresAt(),
-                s.served(),
+                s.deliveries(),
                 s.withheldIds());
           };
       String answer =
@@ -201,9 +187,12 @@ public class AgentEndpoint implements WebhookRoutes {
               && d.pod().getMetadata().getAnnotations().containsKey(AgentPodAnnotations.ACK_EPOCH);
       try {
         grantAudit.granted(d, refresh);
+        if (delivered.get() != null) {
+          grantAudit.shares(d, delivered.get());
+        }
       } catch (AuditUnwritableException e) {
-        // fail closed: a grant that cannot be audited is not served (a held key stays until it
-        // expires)
+        // fail closed: a grant (or its shares) that cannot be audited is not served (what the
+        // agent holds stays until it expires)
         throw new AuthFailure(
             AuthFailure.Reason.UNAVAILABLE, "the grant cannot be audited: " + e.getMessage());
       }
@@ -211,7 +200,7 @@ public class AgentEndpoint implements WebhookRoutes {
           d.pod(),
           d.keyId(),
           d.epoch(),
-          Optional.ofNullable(delivered.get()).map(AgentEndpoint::servedVersions),
+          Optional.ofNullable(delivered.get()).map(ShareDeliveries.Deliveries::acknowledgement),
           Instant.now());
       metrics.handshakes.labelValues("granted").inc();
       Optional.ofNullable(delivered.get())
@@ -230,14 +219,6 @@ public class AgentEndpoint implements WebhookRoutes {
     } finally {
       metrics.handshakeSeconds.labelValues("confirm").observe((System.nanoTime() - start) / 1e9);
     }
-  }
-
-  /** {@code namespace/share=version,...} of the versions served, sorted: the pod's share ack. */
-  static String servedVersions(ShareDeliveries.Deliveries d) {
-    return d.served().stream()
-        .map(s -> s.binding().namespace() + "/" + s.binding().share() + "=" + s.binding().version())
-        .sorted()
-        .collect(java.util.stream.Collectors.joining(","));
   }
 
   private JsonEndpoint.Reply refuse(MasterHandshake handshake, AuthFailure failure) {

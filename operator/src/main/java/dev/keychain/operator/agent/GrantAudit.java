@@ -5,7 +5,6 @@ import dev.keychain.core.audit.AuditEventType;
 import dev.keychain.core.audit.AuditSink;
 import dev.keychain.core.audit.AuditUnwritableException;
 import dev.keychain.core.auth.AuthFailure;
-import dev.keychain.core.share.OneTimeKeys;
 import dev.keychain.operator.audit.AuditTrust;
 import dev.keychain.operator.pods.AgentPodAnnotations;
 import dev.keychain.operator.share.ShareDeliveries;
@@ -51,27 +50,27 @@ public class GrantAudit {
 
   /**
    * The share versions served with a grant and those withheld, one record each (by share, version
-   * and one-time key ID, never the key or item). Thrown like {@link #granted}: unaudited, unserved.
+   * and one-time key ID, never the key or item), written after the grant's own record. Throws like
+   * {@link #granted}: unaudited, unserved.
    */
   void shares(AgentGrants.Decided d, ShareDeliveries.Deliveries deliveries) {
     Pod pod = d.pod();
-    for (var s : deliveries.served()) {
+    for (ShareDeliveries.Served s : deliveries.served()) {
+      var binding = s.delivery().binding();
       Map<String, String> attributes = identity(pod);
-      attributes.put("share", s.binding().namespace() + "/" + s.binding().share());
-      attributes.put("version", Long.toString(s.binding().version()));
-      attributes.put("keyId", OneTimeKeys.keyId(s.oneTimeKey()).hex());
-      attributes.put("owner", s.binding().ownerId());
+      attributes.put("share", s.id());
+      attributes.put("version", Long.toString(binding.version()));
+      attributes.put("keyId", s.keyId());
+      attributes.put("owner", binding.ownerId());
       record(
           AuditEventType.SHARE_DELIVERED,
           pod.getMetadata().getNamespace(),
           pod.getMetadata().getName(),
           "Delivered",
           "share "
-              + s.binding().namespace()
-              + "/"
-              + s.binding().share()
+              + s.id()
               + " v"
-              + s.binding().version()
+              + binding.version()
               + " served to the agent of "
               + pod.getMetadata().getName(),
           attributes);

@@ -25,9 +25,32 @@ import java.util.List;
 @Singleton
 public class ShareDeliveries {
   /** What to serve (the handshake destroys the one-time keys) and what to withhold, and why. */
-  public record Deliveries(List<GrantDecider.ShareDelivery> served, List<Withheld> withheld) {
+  public record Deliveries(List<Served> served, List<Withheld> withheld) {
+    /** The deliveries for the handshake. */
+    public List<GrantDecider.ShareDelivery> deliveries() {
+      return served.stream().map(Served::delivery).toList();
+    }
+
     public List<String> withheldIds() {
       return withheld.stream().map(Withheld::id).toList();
+    }
+
+    /** {@code namespace/share=version,...} of the versions served, sorted: the pod's ack. */
+    public String acknowledgement() {
+      return served.stream()
+          .map(s -> s.id() + "=" + s.delivery().binding().version())
+          .sorted()
+          .collect(java.util.stream.Collectors.joining(","));
+    }
+  }
+
+  /**
+   * A version served, with its one-time key's ID as stored (still known once the handshake has
+   * destroyed the key).
+   */
+  public record Served(GrantDecider.ShareDelivery delivery, String keyId) {
+    public String id() {
+      return delivery.binding().namespace() + "/" + delivery.binding().share();
     }
   }
 
@@ -52,7 +75,7 @@ public class ShareDeliveries {
    * ({@link ShareIndex#loaded}: the caller refuses the grant as unavailable then).
    */
   public Deliveries forInstance(String instance) {
-    List<GrantDecider.ShareDelivery> served = new ArrayList<>();
+    List<Served> served = new ArrayList<>();
     List<Withheld> withheld = new ArrayList<>();
     for (ShareIndex.Entry e : index.entitling(instance)) {
       if (served.size() + withheld.size() == Messages.MAX_SHARES) {
@@ -63,7 +86,7 @@ public class ShareDeliveries {
         continue;
       }
       try {
-        served.add(open(e));
+        served.add(new Served(open(e), e.stored().get().version().keyId()));
       } catch (RuntimeException ex) {
         withheld.add(new Withheld(e.id(), ex.getMessage()));
       }

@@ -35,7 +35,6 @@ import dev.keychain.operator.testing.Webhooks;
 import dev.keychain.testing.controlplane.LocalControlPlane;
 import dev.keychain.testing.fixtures.AgentProcess;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -112,23 +111,7 @@ class AgentInjectionIT {
   }
 
   private Pod createPod(String ns, String name, String app, Map<String, String> annotations) {
-    return client
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(ns)
-                .addToLabels("app", app)
-                .addToAnnotations(annotations)
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("app")
-                .withImage("registry.example/app:1")
-                .endContainer()
-                .endSpec()
-                .build())
-        .create();
+    return client.resource(Fixtures.appPod(ns, name, app, annotations)).create();
   }
 
   private String token(String ns, Pod pod) {

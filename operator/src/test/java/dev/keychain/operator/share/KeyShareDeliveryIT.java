@@ -26,7 +26,6 @@ import dev.keychain.operator.testing.LocalControlPlaneResource;
 import dev.keychain.operator.testing.Webhooks;
 import dev.keychain.testing.fixtures.AgentProcess;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -91,23 +90,7 @@ class KeyShareDeliveryIT {
   private Pod pod(String ns, String name, String app) {
     // the webhook sees instances through its own informer
     await().atMost(TIMEOUT).until(() -> !instances.selecting(ns, Map.of("app", app)).isEmpty());
-    Pod pod =
-        client
-            .resource(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName(name)
-                    .withNamespace(ns)
-                    .addToLabels("app", app)
-                    .endMetadata()
-                    .withNewSpec()
-                    .addNewContainer()
-                    .withName("app")
-                    .withImage("registry.example/app:1")
-                    .endContainer()
-                    .endSpec()
-                    .build())
-            .create();
+    Pod pod = client.resource(Fixtures.appPod(ns, name, app, Map.of())).create();
     assertTrue(
         pod.getSpec().getInitContainers().stream()
             .anyMatch(c -> c.getName().equals("keychain-agent-init")),

@@ -129,4 +129,23 @@ public final class Fixtures {
         .map(b -> new String(b, StandardCharsets.UTF_8))
         .toList();
   }
+
+  /** A pod of one container running {@code registry.example/app:1}, labelled {@code app}. */
+  public static io.fabric8.kubernetes.api.model.Pod appPod(
+      String ns, String name, String app, java.util.Map<String, String> annotations) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .addToLabels("app", app)
+        .addToAnnotations(annotations)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("app")
+        .withImage("registry.example/app:1")
+        .endContainer()
+        .endSpec()
+        .build();
+  }
 }
