@@ -51,6 +51,7 @@ public final class LocalControlPlane implements AutoCloseable {
   private final Path kubeconfig;
   private final String host;
   private volatile LocalNode node;
+  private volatile int etcdPort;
   private final AtomicInteger namespaceCounter = new AtomicInteger();
   private volatile KubernetesClient adminClient;
 
@@ -190,6 +191,7 @@ public final class LocalControlPlane implements AutoCloseable {
       LocalControlPlane plane =
           new LocalControlPlane(dir, pki, admin, apiPort, processes, kubeconfig, host);
       plane.node = node;
+      plane.etcdPort = etcdPort;
       apiServerProcess.awaitReady(Duration.ofSeconds(90), plane::isReady);
       plane.awaitDefaultNamespace();
 
@@ -540,6 +542,45 @@ public final class LocalControlPlane implements AutoCloseable {
 
   public boolean isRunning() {
     return processes.stream().allMatch(ManagedProcess::isAlive);
+  }
+
+  /**
+   * A fault: stops kube-apiserver and etcd (TERM, as a node reboot or an upgrade does), keeps them
+   * down for {@code downFor}, then starts both again on the same ports, certificates and data, and
+   * returns once the API server is ready. What was stored survives; watches and leases break.
+   */
+  public synchronized void restartApiServerAndEtcd(Duration downFor) {
+    int api = indexOf("kube-apiserver");
+    int etcd = indexOf("etcd");
+    processes.get(api).close();
+    processes.get(etcd).close();
+    sleep(downFor.toMillis());
+    ManagedProcess etcdAgain = processes.get(etcd).startAgain();
+    processes.set(etcd, etcdAgain);
+    etcdAgain.awaitReady(Duration.ofSeconds(30), ManagedProcess.listening(etcdPort));
+    ManagedProcess apiAgain = processes.get(api).startAgain();
+    processes.set(api, apiAgain);
+    apiAgain.awaitReady(Duration.ofSeconds(90), this::isReady);
+    if (node != null) {
+      // a later run's cleanup stops these processes by ID if this JVM is killed
+      StringBuilder pids = new StringBuilder();
+      processes.forEach(p -> pids.append(p.pid()).append('\n'));
+      try {
+        Files.writeString(
+            dir.resolve("node-config").resolve("control-plane.pids"), pids.toString());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private int indexOf(String name) {
+    for (int i = 0; i < processes.size(); i++) {
+      if (processes.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("this plane runs no " + name);
   }
 
   @Override
