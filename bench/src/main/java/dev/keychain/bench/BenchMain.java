@@ -43,6 +43,10 @@ public final class BenchMain {
               "HandshakeBenchmark.fullHandshake",
               "HandshakeBenchmark.referenceKeyAgreementsAndSignature",
               "p50 < 2 ms"),
+          new Comparison(
+              "HandshakeBenchmark.fullHandshakeWithOneShare",
+              "HandshakeBenchmark.fullHandshake",
+              "what delivering one share version adds"),
           new Comparison("EnvelopeBenchmark.seal", "EnvelopeBenchmark.referenceAesGcm", ""),
           new Comparison(
               "AuditAppendBenchmark.logAppend",

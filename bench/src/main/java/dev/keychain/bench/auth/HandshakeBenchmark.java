@@ -3,6 +3,7 @@ package dev.keychain.bench.auth;
 import dev.keychain.core.auth.AgentHandshake;
 import dev.keychain.core.auth.GrantDecider;
 import dev.keychain.core.auth.GrantedKey;
+import dev.keychain.core.auth.GrantedShare;
 import dev.keychain.core.auth.MasterHandshake;
 import dev.keychain.core.auth.MasterIdentity;
 import dev.keychain.core.auth.MasterTrust;
@@ -12,6 +13,10 @@ import dev.keychain.core.chain.KeyDerivation;
 import dev.keychain.core.chain.SubKeyDeriver;
 import dev.keychain.core.chain.SubKeyEpochs;
 import dev.keychain.core.chain.SubKeySize;
+import dev.keychain.core.crypto.SecretBytes;
+import dev.keychain.core.share.OneTimeKeys;
+import dev.keychain.core.share.SealedItem;
+import dev.keychain.core.share.ShareBinding;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -58,6 +63,9 @@ public class HandshakeBenchmark {
   private KeyPair signer;
   private final SecureRandom random = new SecureRandom();
   private Ed25519PrivateKeyParameters edSigner;
+  private static final ShareBinding SHARE =
+      new ShareBinding("shop", "web", "db", 1, List.of("billing/api"));
+  private final byte[] item = new byte[64];
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
@@ -105,6 +113,36 @@ public class HandshakeBenchmark {
             master.onConfirm(agent.onMasterHello(master.onHello(agent.start())), decider));
     key.key().destroy();
     return key;
+  }
+
+  /**
+   * The same handshake answered with a grant bundle carrying one share version: per call a fresh
+   * one-time key and a 64-byte item sealed under it (standing in for the operator's envelope open
+   * of the stored key), the key encrypted under the session, the bundle's MAC; the agent verifies
+   * it all and opens the item. Compared with {@link #fullHandshake}: what delivery adds.
+   */
+  @Benchmark
+  public AgentHandshake.Granted fullHandshakeWithOneShare() throws Exception {
+    AgentHandshake agent = new AgentHandshake("token", trust, clock, skew, Optional.empty());
+    MasterHandshake master = new MasterHandshake(identity, replayCache, clock, skew);
+    GrantDecider decider =
+        token -> {
+          SecretBytes otk = OneTimeKeys.fresh(SHARE);
+          return new GrantDecider.Grant(
+              deriver.derive("ns/pod-0", 0, Instant.now()),
+              new SubKeyEpochs(0, 0, 0),
+              Instant.now().plusSeconds(3600),
+              List.of(
+                  new GrantDecider.ShareDelivery(SHARE, otk, SealedItem.seal(otk, item, SHARE))),
+              List.of());
+        };
+    AgentHandshake.Granted granted =
+        agent.onBundle(
+            master.onConfirmWithShares(
+                agent.onMasterHello(master.onHello(agent.start())), decider));
+    granted.key().key().destroy();
+    granted.shares().forEach(GrantedShare::close);
+    return granted;
   }
 
   /**
