@@ -29,14 +29,19 @@ import dev.keychain.operator.pods.AgentPodAnnotations;
 import dev.keychain.operator.status.Conditions;
 import dev.keychain.operator.status.KubernetesEvents;
 import dev.keychain.operator.status.StatusPatch;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,6 +109,92 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
     this.namespaceLabels = namespaceLabels;
     this.events = events;
     this.metrics = metrics;
+  }
+
+  /**
+   * SecureInstances wake the shares that name them (as owner, or as recipient in any namespace),
+   * when made, deleted or changed in spec or keys; namespaces wake the shares with a recipient in
+   * them when their labels change (acceptance given or withdrawn). Without these, a share made
+   * beside its instances, or accepted later, waited for the next resync.
+   */
+  @Override
+  public List<EventSource<?, KeyShare>> prepareEventSources(EventSourceContext<KeyShare> context) {
+    var instances =
+        InformerEventSourceConfiguration.from(SecureInstance.class, KeyShare.class)
+            .withName("keyshare-instances")
+            .withOnUpdateFilter(
+                (newer, older) ->
+                    !java.util.Objects.equals(
+                            newer.getMetadata().getGeneration(),
+                            older.getMetadata().getGeneration())
+                        || !java.util.Objects.equals(keys(newer), keys(older)))
+            .withSecondaryToPrimaryMapper(
+                si ->
+                    naming(
+                        context,
+                        si.getMetadata().getNamespace(),
+                        share ->
+                            (share
+                                        .getMetadata()
+                                        .getNamespace()
+                                        .equals(si.getMetadata().getNamespace())
+                                    && si.getMetadata()
+                                        .getName()
+                                        .equals(share.getSpec().getOwner()))
+                                || share.getSpec().getRecipients().stream()
+                                    .anyMatch(
+                                        r ->
+                                            r.getNamespace().equals(si.getMetadata().getNamespace())
+                                                && r.getInstance()
+                                                    .equals(si.getMetadata().getName()))))
+            .build();
+    var namespaces =
+        InformerEventSourceConfiguration.from(Namespace.class, KeyShare.class)
+            .withName("keyshare-namespaces")
+            .withOnUpdateFilter(
+                (newer, older) ->
+                    !java.util.Objects.equals(
+                        newer.getMetadata().getLabels(), older.getMetadata().getLabels()))
+            .withSecondaryToPrimaryMapper(
+                n ->
+                    naming(
+                        context,
+                        n.getMetadata().getName(),
+                        share ->
+                            share.getSpec().getRecipients().stream()
+                                .anyMatch(r -> r.getNamespace().equals(n.getMetadata().getName()))))
+            .build();
+    return List.of(
+        new InformerEventSource<>(instances, context),
+        new InformerEventSource<>(namespaces, context));
+  }
+
+  /**
+   * What of an instance's status shows its keys changing (made, re-keyed, moved): a wake-up only;
+   * the reconcile reads the keys themselves from their store.
+   */
+  private static Object keys(SecureInstance si) {
+    var st = si.getStatus();
+    return st == null
+        ? null
+        : List.of(
+            String.valueOf(st.getSessionNumber()),
+            String.valueOf(st.getClusterGroup()),
+            String.valueOf(st.getGroupEpoch()),
+            String.valueOf(st.getSubKeyEpoch()));
+  }
+
+  /** The shares (of any namespace) that {@code test} says name something of {@code ns}. */
+  private static java.util.Set<io.javaoperatorsdk.operator.processing.event.ResourceID> naming(
+      EventSourceContext<KeyShare> context,
+      String ns,
+      java.util.function.Predicate<KeyShare> test) {
+    return context
+        .getPrimaryCache()
+        .list(share -> share.getSpec() != null && share.getSpec().getRecipients() != null)
+        .filter(test)
+        .map(io.javaoperatorsdk.operator.processing.event.ResourceID::fromResource)
+        .collect(java.util.stream.Collectors.toSet());
   }
 
   @Override
