@@ -52,7 +52,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * runs the injected agents, the app containers read their keys from the memory volume, the
  * lifecycle acts on running pods, a replica takes over from a deleted leader, images are admitted
  * by who signed them (registry, notary and cosign on the node's address), and an operator that is
- * down refuses new pods while running ones keep their keys until those expire.
+ * down refuses new pods while running ones keep their keys until those expire, and a KeyShare
+ * brings one item to Deployments in two namespaces and takes it from a removed recipient.
  *
  * <p>Needs a machine where {@code kind-test/local/node.sh check} passes (root, cgroups, port 10250
  * free); elsewhere it is skipped with the one-line reason (CI refuses to skip it).
@@ -108,17 +109,26 @@ class NodeScenariosIT {
 
   @Test
   @Order(1)
-  void chartInstallsTwoReplicasThatElectOneLeaderAndServeTheWebhooks() {
+  void chartInstallsTwoReplicasThatElectOneLeaderAndServeTheWebhooks() throws IOException {
+    auditVolume();
     install =
         NodeInstall.install(
             plane,
             // The suite's example apps are built here, unsigned and under no whitelist: admitted
-            // with a warning (deny, the default, is tested in ImageAdmissionIT).
+            // with a warning (deny, the default, is tested in ImageAdmissionIT). The audit logs go
+            // to one volume both replicas mount, as the chart asks for with 2 replicas: whichever
+            // leads after a failover continues the same logs.
             Map.of(
                 "agent.keyLifetime",
                 "PT" + KEY_LIFETIME.toSeconds() + "S",
                 "webhooks.ungovernedImages",
-                "warn"));
+                "warn",
+                "audit.persistence.enabled",
+                "true",
+                "audit.persistence.accessMode",
+                "ReadWriteMany",
+                "audit.persistence.storageClassName",
+                AUDIT_STORAGE_CLASS));
     List<Pod> pods = install.operatorPods();
     assertEquals(2, pods.size(), "replicas: " + pods);
     assertTrue(pods.stream().allMatch(NodeInstall::ready), "not all replicas Ready");
@@ -184,8 +194,17 @@ class NodeScenariosIT {
     assertTrue(
         results.stream().allMatch(ScenarioSuite.Result::passed),
         results + "\n" + install.operatorLogs());
-    // The signed pod was pinned at admission; the kubelet ran it by that digest.
-    Pod signed = client.pods().inNamespace("node-scenarios").withName("signed").get();
+    // A signed pod is pinned at admission; the kubelet runs it by that digest. (The suite's own
+    // "signed" pod is evicted by its evict scenario: this one is made after the whitelist is back.)
+    Pod signed =
+        Await.value(
+            "a signed pod to be admitted once the suite has put its signer back",
+            TIMEOUT,
+            () ->
+                Optional.of(
+                    client
+                        .resource(appPod("node-scenarios", "signed-pinned", images.signedImage()))
+                        .create()));
     String pinned = signed.getSpec().getContainers().get(0).getImage();
     assertTrue(pinned.contains("@sha256:"), "not pinned: " + pinned);
     String digest = pinned.substring(pinned.indexOf('@') + 1);
@@ -195,7 +214,7 @@ class NodeScenariosIT {
             TIMEOUT,
             () ->
                 Optional.ofNullable(
-                        client.pods().inNamespace("node-scenarios").withName("signed").get())
+                        client.pods().inNamespace("node-scenarios").withName("signed-pinned").get())
                     .map(p -> p.getStatus().getContainerStatuses())
                     .filter(statuses -> !statuses.isEmpty())
                     .map(statuses -> statuses.get(0))
@@ -824,7 +843,159 @@ class NodeScenariosIT {
     }
   }
 
+  @Test
+  @Order(13)
+  void twoDeploymentsInTwoNamespacesReadOneSharedItemUntilTheRecipientIsRemoved() {
+    KeyShareAcrossNamespaces.Figures figures;
+    try {
+      figures = new KeyShareAcrossNamespaces(client, NodeInstall.APP_IMAGE, KEY_DIR, TIMEOUT).run();
+    } catch (ScenarioFailure e) {
+      throw new ScenarioFailure(e.getMessage() + "\n" + install.operatorLogs(), e);
+    }
+    System.out.println(
+        "[node-scenarios] KeyShare: item in 3 pods of 2 namespaces "
+            + figures.firstDelivery().toMillis()
+            + " ms after the share was made; removed recipient erased it in "
+            + figures.removal().toMillis()
+            + " ms; deleting the share erased it in "
+            + figures.erasure().toMillis()
+            + " ms");
+  }
+
+  @Test
+  @Order(14)
+  void restartingTheApiServerAndEtcdLosesNothingAndTheOperatorActsAgain() {
+    String ns = "faults";
+    NodeTenants tenants = new NodeTenants(client, NodeInstall.APP_IMAGE, KEY_DIR, TIMEOUT);
+    tenants.apply(
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: faults
+          labels: {keychain.dev/injection: enabled}
+        ---
+        apiVersion: keychain.dev/v1alpha1
+        kind: AuditLog
+        metadata: {name: audit, namespace: faults}
+        spec: {checkpointEveryRecords: 1, checkpointInterval: 1s, verifyInterval: 5s}
+        """);
+    tenants.create(ns, "svc", 2);
+    KeychainObjects objects = new KeychainObjects(client, ns);
+    long treeBefore =
+        Await.value(
+                "the faults audit log to verify its first records",
+                TIMEOUT,
+                () ->
+                    objects
+                        .status("AuditLog", "audit")
+                        .filter(st -> st.path("treeSize").asLong() >= 3)
+                        .filter(st -> KeychainObjects.conditionTrue(st, "Verified")))
+            .path("treeSize")
+            .asLong();
+    Map<String, JsonNode> before = tenants.keys(ns, "svc");
+    long epoch = before.values().iterator().next().path("agentEpoch").asLong();
+
+    Instant restart = Instant.now();
+    plane.restartApiServerAndEtcd(Duration.ofSeconds(10));
+    Instant back = Instant.now();
+    String leader =
+        Await.value(
+            "both replicas Ready and one leading after the API server came back",
+            TIMEOUT,
+            () ->
+                install.operatorPods().size() == 2
+                        && install.operatorPods().stream().allMatch(NodeInstall::ready)
+                    ? install.leaderPod()
+                    : Optional.empty());
+    Instant led = Instant.now();
+    // the running pods kept their keys through it: agents keep what they hold while the operator
+    // cannot answer, and the same epochs give the same keys afterwards
+    Map<String, JsonNode> through = tenants.keys(ns, "svc");
+    assertEquals(before.keySet(), through.keySet(), "keys lost in the restart");
+    for (var e : before.entrySet()) {
+      assertEquals(
+          e.getValue().path("keyId").asText(), through.get(e.getKey()).path("keyId").asText());
+    }
+
+    // the operator acts again: Restart rotates the running pods' keys, a new pod is injected
+    objects.setState("svc", "Restart");
+    Await.until(
+        "the pods to hold sub-key epoch " + (epoch + 1) + " after the restart",
+        TIMEOUT,
+        () -> {
+          Map<String, JsonNode> keys = tenants.keys(ns, "svc");
+          return keys.size() == 2
+              && keys.values().stream().allMatch(k -> k.path("agentEpoch").asLong() == epoch + 1);
+        });
+    Instant rotated = Instant.now();
+    objects.setState("svc", "Running");
+    client.apps().deployments().inNamespace(ns).withName("svc").scale(3);
+    tenants.awaitKeys("a third pod to be injected and hold its key", ns, "svc", 3);
+
+    // nothing the log held was lost: it verifies from the same start, longer than before
+    try {
+      Await.value(
+          "the faults audit log to verify again after the restart, longer than " + treeBefore,
+          TIMEOUT,
+          () ->
+              objects
+                  .status("AuditLog", "audit")
+                  .filter(st -> st.path("treeSize").asLong() > treeBefore)
+                  .filter(st -> KeychainObjects.conditionTrue(st, "Verified"))
+                  .filter(
+                      st ->
+                          !st.path("lastVerificationTime").asText().isEmpty()
+                              && Instant.parse(st.path("lastVerificationTime").asText())
+                                  .isAfter(rotated)));
+    } catch (ScenarioFailure e) {
+      throw new ScenarioFailure(
+          e.getMessage()
+              + "\naudit log status: "
+              + objects.status("AuditLog", "audit").map(Object::toString).orElse("(none)")
+              + "\n"
+              + install.operatorLogs(),
+          e);
+    }
+    System.out.println(
+        "[node-scenarios] kube-apiserver and etcd stopped and back in "
+            + Duration.between(restart, back).toMillis()
+            + " ms; "
+            + leader
+            + " leading "
+            + Duration.between(back, led).toMillis()
+            + " ms after; Restart rotated the pods "
+            + Duration.between(led, rotated).toMillis()
+            + " ms later; keys and audit records kept");
+  }
+
   // --- helpers ---
+
+  private static final String AUDIT_STORAGE_CLASS = "keychain-node-audit";
+
+  /**
+   * A ReadWriteMany volume for the audit logs: a directory of this machine (the node's), owned by
+   * the operator's user, as a static PersistentVolume the chart's claim binds to by class.
+   */
+  private static void auditVolume() throws IOException {
+    Path dir = work.resolve("audit-volume");
+    Files.createDirectories(dir);
+    Files.setAttribute(dir, "unix:uid", 65532);
+    Files.setAttribute(dir, "unix:gid", 65532);
+    apply(
+        """
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata: {name: keychain-node-audit}
+        spec:
+          capacity: {storage: 1Gi}
+          accessModes: [ReadWriteMany]
+          persistentVolumeReclaimPolicy: Retain
+          storageClassName: %s
+          hostPath: {path: %s, type: Directory}
+        """
+            .formatted(AUDIT_STORAGE_CLASS, dir.toAbsolutePath()));
+  }
 
   private static List<HasMetadata> load(String yaml) {
     return client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
