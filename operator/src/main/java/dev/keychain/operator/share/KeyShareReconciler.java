@@ -9,7 +9,6 @@ import dev.keychain.core.keyset.InstanceKeys;
 import dev.keychain.core.share.OneTimeKeys;
 import dev.keychain.core.share.SealedItem;
 import dev.keychain.core.share.ShareBinding;
-import dev.keychain.operator.admission.NamespaceLabels;
 import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.KeyShare;
 import dev.keychain.operator.api.v1alpha1.KeyShareStatus;
@@ -23,7 +22,6 @@ import dev.keychain.operator.chain.Keysets;
 import dev.keychain.operator.chain.OpenChains;
 import dev.keychain.operator.chain.SealedChain;
 import dev.keychain.operator.chain.TenantShares;
-import dev.keychain.operator.instance.InstanceIndex;
 import dev.keychain.operator.metrics.OperatorMetrics;
 import dev.keychain.operator.pods.AgentPodAnnotations;
 import dev.keychain.operator.status.Conditions;
@@ -66,9 +64,12 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
   public static final String ACCEPT_LABEL_PREFIX = "shares.keychain.dev/";
   // a Secret item is read at each look: a changed entry is shared within this period
   static final Duration RESYNC = Duration.ofSeconds(30);
-  private static final Duration LABELS_WAIT = Duration.ofSeconds(2);
   // while agents still lack the current version, their acknowledgements are looked at sooner
   private static final Duration ACK_RESYNC = Duration.ofSeconds(5);
+
+  /** Problems that other caches settle within moments: looked at again soon. */
+  private static final java.util.Set<String> SOON =
+      java.util.Set.of("OwnerNotReady", "ChainNotReady", "NamespaceUnknown");
 
   /** Problems that end sharing, not pause it: the stored version is deleted. */
   private static final java.util.Set<String> WITHDRAWN =
@@ -76,12 +77,10 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
 
   private final ShareStore store;
   private final ShareItems items;
-  private final InstanceIndex instances;
   private final OpenChains chains;
   private final Keysets keysets;
   private final KeyProviders kek;
   private final TenantShares tenantShares;
-  private final NamespaceLabels namespaceLabels;
   private final KubernetesEvents events;
   private final OperatorMetrics metrics;
   private final KubernetesClient client;
@@ -89,26 +88,49 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
   public KeyShareReconciler(
       ShareStore store,
       ShareItems items,
-      InstanceIndex instances,
       OpenChains chains,
       Keysets keysets,
       KeyProviders kek,
       TenantShares tenantShares,
-      NamespaceLabels namespaceLabels,
       KubernetesEvents events,
       OperatorMetrics metrics,
       KubernetesClient client) {
     this.client = client;
     this.store = store;
     this.items = items;
-    this.instances = instances;
     this.chains = chains;
     this.keysets = keysets;
     this.kek = kek;
     this.tenantShares = tenantShares;
-    this.namespaceLabels = namespaceLabels;
     this.events = events;
     this.metrics = metrics;
+  }
+
+  private static final String INSTANCES = "keyshare-instances";
+  private static final String NAMESPACES = "keyshare-namespaces";
+
+  /**
+   * The instances and namespaces as the informers that wake this reconciler see them: what woke it
+   * is what it reads (another informer of the same objects may not have seen the event yet).
+   */
+  private record Watched(Context<KeyShare> context) {
+    Optional<SecureInstance> instance(String ns, String name) {
+      return source(SecureInstance.class, INSTANCES)
+          .get(new io.javaoperatorsdk.operator.processing.event.ResourceID(name, ns));
+    }
+
+    Optional<Map<String, String>> labels(String ns) {
+      return source(Namespace.class, NAMESPACES)
+          .get(new io.javaoperatorsdk.operator.processing.event.ResourceID(ns))
+          .map(n -> n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels());
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends io.fabric8.kubernetes.api.model.HasMetadata>
+        InformerEventSource<T, KeyShare> source(Class<T> type, String name) {
+      return (InformerEventSource<T, KeyShare>)
+          context.eventSourceRetriever().getEventSourceFor(type, name);
+    }
   }
 
   /**
@@ -119,9 +141,9 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
    */
   @Override
   public List<EventSource<?, KeyShare>> prepareEventSources(EventSourceContext<KeyShare> context) {
-    var instances =
+    var instanceSource =
         InformerEventSourceConfiguration.from(SecureInstance.class, KeyShare.class)
-            .withName("keyshare-instances")
+            .withName(INSTANCES)
             .withOnUpdateFilter(
                 (newer, older) ->
                     !java.util.Objects.equals(
@@ -132,7 +154,6 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
                 si ->
                     naming(
                         context,
-                        si.getMetadata().getNamespace(),
                         share ->
                             (share
                                         .getMetadata()
@@ -144,13 +165,14 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
                                 || share.getSpec().getRecipients().stream()
                                     .anyMatch(
                                         r ->
-                                            r.getNamespace().equals(si.getMetadata().getNamespace())
-                                                && r.getInstance()
-                                                    .equals(si.getMetadata().getName()))))
+                                            si.getMetadata().getNamespace().equals(r.getNamespace())
+                                                && si.getMetadata()
+                                                    .getName()
+                                                    .equals(r.getInstance()))))
             .build();
-    var namespaces =
+    var namespaceSource =
         InformerEventSourceConfiguration.from(Namespace.class, KeyShare.class)
-            .withName("keyshare-namespaces")
+            .withName(NAMESPACES)
             .withOnUpdateFilter(
                 (newer, older) ->
                     !java.util.Objects.equals(
@@ -159,14 +181,13 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
                 n ->
                     naming(
                         context,
-                        n.getMetadata().getName(),
                         share ->
                             share.getSpec().getRecipients().stream()
-                                .anyMatch(r -> r.getNamespace().equals(n.getMetadata().getName()))))
+                                .anyMatch(r -> n.getMetadata().getName().equals(r.getNamespace()))))
             .build();
     return List.of(
-        new InformerEventSource<>(instances, context),
-        new InformerEventSource<>(namespaces, context));
+        new InformerEventSource<>(instanceSource, context),
+        new InformerEventSource<>(namespaceSource, context));
   }
 
   /**
@@ -184,11 +205,9 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
             String.valueOf(st.getSubKeyEpoch()));
   }
 
-  /** The shares (of any namespace) that {@code test} says name something of {@code ns}. */
+  /** The shares (of any namespace) that pass {@code test}. */
   private static java.util.Set<io.javaoperatorsdk.operator.processing.event.ResourceID> naming(
-      EventSourceContext<KeyShare> context,
-      String ns,
-      java.util.function.Predicate<KeyShare> test) {
+      EventSourceContext<KeyShare> context, java.util.function.Predicate<KeyShare> test) {
     return context
         .getPrimaryCache()
         .list(share -> share.getSpec() != null && share.getSpec().getRecipients() != null)
@@ -211,11 +230,12 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
       Optional<ShareStore.Stored> stored = store.read(ns, name);
       stored.ifPresent(s -> project(status, s.version()));
       List<ShareRecipientStatus> recipients = new ArrayList<>();
-      List<String> included = judgeRecipients(share, recipients);
+      Watched watched = new Watched(context);
+      List<String> included = judgeRecipients(share, recipients, watched);
       status.setRecipients(recipients);
       SecureInstance owner =
-          instances
-              .get(ns, share.getSpec().getOwner())
+          watched
+              .instance(ns, share.getSpec().getOwner())
               .orElseThrow(
                   () ->
                       new ChainProblem(
@@ -285,6 +305,10 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
               generation));
       metrics.reconciles.labelValues("KeyShare", "success").inc();
     } catch (ChainProblem problem) {
+      if (SOON.contains(problem.reason())) {
+        // keys or a namespace another informer has not delivered yet: not worth a full resync
+        resync = Duration.ofSeconds(2);
+      }
       String outcome = "; the stored version is unchanged";
       if (WITHDRAWN.contains(problem.reason()) && store.read(ns, name).isPresent()) {
         // nobody may receive it any more, or it no longer exists: no version stays served
@@ -369,7 +393,8 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
   }
 
   /** Which recipients receive the share (sorted ids), each judged into {@code out}. */
-  private List<String> judgeRecipients(KeyShare share, List<ShareRecipientStatus> out) {
+  private List<String> judgeRecipients(
+      KeyShare share, List<ShareRecipientStatus> out, Watched watched) {
     String ns = share.getMetadata().getNamespace();
     String ownerId = ns + "/" + share.getSpec().getOwner();
     List<String> included = new ArrayList<>();
@@ -385,11 +410,10 @@ public class KeyShareReconciler implements Reconciler<KeyShare>, Cleaner<KeyShar
       String why = null;
       if (r.id().equals(ownerId)) {
         why = "the owner is not its own recipient (a share to itself is a cycle)";
-      } else if (instances.get(r.getNamespace(), r.getInstance()).isEmpty()) {
+      } else if (watched.instance(r.getNamespace(), r.getInstance()).isEmpty()) {
         why = "SecureInstance " + r.id() + " does not exist";
       } else if (!r.getNamespace().equals(ns)) {
-        Optional<Map<String, String>> labels =
-            namespaceLabels.await(r.getNamespace(), System.nanoTime() + LABELS_WAIT.toNanos());
+        Optional<Map<String, String>> labels = watched.labels(r.getNamespace());
         if (labels.isEmpty()) {
           throw new ChainProblem(
               "NamespaceUnknown",

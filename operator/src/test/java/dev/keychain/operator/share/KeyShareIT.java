@@ -222,6 +222,24 @@ class KeyShareIT {
   }
 
   @Test
+  void aShareWaitingForItsRecipientIsVersionedWhenTheRecipientIsMade() {
+    String owner = tenant("share-waiting", "web");
+    ShareItemSpec item = new ShareItemSpec();
+    item.setDerivedKey("db-encryption");
+    client.resource(share(owner, item, recipient(owner, "api"))).create();
+    awaitShare(owner, s -> "NoRecipient".equals(ready(s).getReason()));
+    client.resource(secureInstance(owner, "api", "tenant", "edge", "api")).create();
+    // well inside the 30 s resync: the instance's own event woke the share
+    KeyShare v1 =
+        await()
+            .atMost(KeyShareReconciler.RESYNC.dividedBy(2))
+            .until(
+                () -> client.resources(KeyShare.class).inNamespace(owner).withName("db").get(),
+                s -> s.getStatus() != null && atVersion(s, 1));
+    assertTrue(v1.getStatus().getRecipients().get(0).getIncluded());
+  }
+
+  @Test
   void aDerivedKeyIsSharedAndBadRecipientsAreNamed() {
     String owner = ownerBesideApi("share-derived");
     ShareItemSpec item = new ShareItemSpec();
