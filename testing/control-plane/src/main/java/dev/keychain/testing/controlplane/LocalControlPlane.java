@@ -555,22 +555,20 @@ public final class LocalControlPlane implements AutoCloseable {
     processes.get(api).close();
     processes.get(etcd).close();
     sleep(downFor.toMillis());
-    ManagedProcess etcdAgain = processes.get(etcd).startAgain();
-    processes.set(etcd, etcdAgain);
-    etcdAgain.awaitReady(Duration.ofSeconds(30), ManagedProcess.listening(etcdPort));
-    ManagedProcess apiAgain = processes.get(api).startAgain();
-    processes.set(api, apiAgain);
-    apiAgain.awaitReady(Duration.ofSeconds(90), this::isReady);
+    processes.set(etcd, processes.get(etcd).startAgain());
+    recordPids();
+    processes.get(etcd).awaitReady(Duration.ofSeconds(30), ManagedProcess.listening(etcdPort));
+    processes.set(api, processes.get(api).startAgain());
+    recordPids();
+    processes.get(api).awaitReady(Duration.ofSeconds(90), this::isReady);
+  }
+
+  /** A later run's cleanup stops this plane's processes by ID if this JVM is killed. */
+  private void recordPids() {
     if (node != null) {
-      // a later run's cleanup stops these processes by ID if this JVM is killed
       StringBuilder pids = new StringBuilder();
       processes.forEach(p -> pids.append(p.pid()).append('\n'));
-      try {
-        Files.writeString(
-            dir.resolve("node-config").resolve("control-plane.pids"), pids.toString());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      node.recordControlPlanePids(pids.toString());
     }
   }
 

@@ -99,6 +99,25 @@ public final class LocalNode implements AutoCloseable {
     throw new IllegalArgumentException("the node was not given the image " + reference);
   }
 
+  /**
+   * Replaces the control plane's process IDs the node's cleanup ({@code node.sh down}) stops when a
+   * JVM was killed: after a restart of some of them.
+   */
+  void recordControlPlanePids(String pids) {
+    Path file = home().resolve("config").resolve("control-plane.pids");
+    try {
+      Path next = file.resolveSibling("control-plane.pids.next");
+      Files.writeString(next, pids);
+      Files.move(
+          next,
+          file,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static Path home() {
     return Path.of(System.getenv().getOrDefault("KEYCHAIN_NODE_HOME", "/var/lib/keychain-node"));
   }
