@@ -110,6 +110,22 @@ public final class NodeTenants {
     return exec.read(ns, pod.getMetadata().getName(), "app", keyDir + "/" + relativePath);
   }
 
+  /**
+   * Whether a path under the key directory is absent as the pod's app container sees it: {@code
+   * test ! -e} exiting 0, so that a failed exec is not taken for absence.
+   */
+  public boolean absent(String ns, Pod pod, String relativePath) {
+    return exec.run(
+            ns,
+            pod.getMetadata().getName(),
+            "app",
+            "sh",
+            "-c",
+            "test ! -e \"$0\"",
+            keyDir + "/" + relativePath)
+        .isPresent();
+  }
+
   /** The key metadata (key.json) each running pod of {@code app} holds (pods without left out). */
   public Map<String, JsonNode> keys(String ns, String app) {
     Map<String, JsonNode> keys = new TreeMap<>();

@@ -78,6 +78,7 @@ class NodeScenariosIT {
   static NodeInstall install;
   static OciRegistry registry;
   static NotaryServer notary;
+  static ContentTrustScenario dct;
 
   @BeforeAll
   static void start() throws IOException {
@@ -200,11 +201,17 @@ class NodeScenariosIT {
         Await.value(
             "a signed pod to be admitted once the suite has put its signer back",
             TIMEOUT,
-            () ->
-                Optional.of(
-                    client
-                        .resource(appPod("node-scenarios", "signed-pinned", images.signedImage()))
-                        .create()));
+            () -> {
+              Pod existing =
+                  client.pods().inNamespace("node-scenarios").withName("signed-pinned").get();
+              // a create that reached the server while its answer was lost counts
+              return Optional.of(
+                  existing != null
+                      ? existing
+                      : client
+                          .resource(appPod("node-scenarios", "signed-pinned", images.signedImage()))
+                          .create());
+            });
     String pinned = signed.getSpec().getContainers().get(0).getImage();
     assertTrue(pinned.contains("@sha256:"), "not pinned: " + pinned);
     String digest = pinned.substring(pinned.indexOf('@') + 1);
@@ -386,7 +393,7 @@ class NodeScenariosIT {
     Map<String, Path> layouts = new ConcurrentHashMap<>();
     // Docker Content Trust (notary): alice signs 1.0.0 through targets/releases; mallory, who
     // got a delegation of his own on the server, signs "evil".
-    ContentTrustScenario dct =
+    dct =
         ContentTrustScenario.publishRunnable(
             registry, notary, work.resolve("dct"), "evil", app, "1", layouts);
     // cosign: carol signs "carol", dave (listed nowhere) signs "dave".
@@ -899,15 +906,28 @@ class NodeScenariosIT {
     Instant restart = Instant.now();
     plane.restartApiServerAndEtcd(Duration.ofSeconds(10));
     Instant back = Instant.now();
+    // the Lease renewed after the restart (not the holder etcd kept), by a Ready replica
     String leader =
         Await.value(
-            "both replicas Ready and one leading after the API server came back",
+            "both replicas Ready and one renewing the Lease after the API server came back",
             TIMEOUT,
-            () ->
-                install.operatorPods().size() == 2
-                        && install.operatorPods().stream().allMatch(NodeInstall::ready)
-                    ? install.leaderPod()
-                    : Optional.empty());
+            () -> {
+              var lease =
+                  client
+                      .leases()
+                      .inNamespace(NodeInstall.NAMESPACE)
+                      .withName(NodeInstall.LEASE)
+                      .get();
+              boolean renewed =
+                  lease != null
+                      && lease.getSpec().getRenewTime() != null
+                      && lease.getSpec().getRenewTime().toInstant().isAfter(back);
+              return renewed
+                      && install.operatorPods().size() == 2
+                      && install.operatorPods().stream().allMatch(NodeInstall::ready)
+                  ? install.leaderPod()
+                  : Optional.empty();
+            });
     Instant led = Instant.now();
     // the running pods kept their keys through it: agents keep what they hold while the operator
     // cannot answer, and the same epochs give the same keys afterwards
@@ -967,6 +987,124 @@ class NodeScenariosIT {
             + " ms after; Restart rotated the pods "
             + Duration.between(led, rotated).toMillis()
             + " ms later; keys and audit records kept");
+  }
+
+  @Test
+  @Order(15)
+  void withTheRegistryOrNotaryDownNewImagesAreRefusedNamingItAndTheMetricsSaySo()
+      throws IOException {
+    // test 8's whitelist: alice through notary, carol through cosign. Images never seen before,
+    // so that no cached verdict or tag can answer for them.
+    String ns = "node-images";
+    Cosign cosign = Cosign.locate(work.resolve("cosign-signers"));
+    Path carol = cosign.importKey(work.resolve("carol.pem"), "carol-fresh");
+    TestImages.Pushed cosignFresh =
+        registry.pushTestImage("cosign/app", "fresh", "signed by carol, never seen");
+    cosign.sign(carol, cosignFresh.digestReference());
+    TestImages.Pushed notaryFresh =
+        registry.pushTestImage("edge/app", "fresh", "signed by alice, never seen");
+    dct.publisher()
+        .addHash(
+            dct.gun(),
+            notaryFresh.tag(),
+            notaryFresh.manifest().length,
+            notaryFresh.digest(),
+            "targets/releases");
+    dct.publisher().publish(dct.gun());
+    List<String> running =
+        client.pods().inNamespace(ns).list().getItems().stream()
+            .filter(p -> "Running".equals(p.getStatus().getPhase()))
+            .map(p -> p.getMetadata().getName())
+            .toList();
+    assertTrue(!running.isEmpty(), "test 8 left no running pods in " + ns);
+    double unavailableBefore = unavailableDenials();
+
+    // the registry down: a tag cannot be resolved, the pod is refused naming the registry
+    registry.stop();
+    String registryDown =
+        denied(
+            () ->
+                client
+                    .resource(appPod(ns, "registry-down", cosignFresh.tagReference()))
+                    .dryRun()
+                    .create());
+    assertTrue(registryDown.contains(registry.hostPort() + " unreachable"), registryDown);
+    Await.until(
+        "the operator's metrics to count the refusal as unavailable",
+        TIMEOUT,
+        () -> unavailableDenials() > unavailableBefore);
+    for (String pod : running) {
+      assertTrue(running(ns, pod), "running pod " + pod + " stopped while the registry was down");
+    }
+    registry.startAgain();
+    Await.value(
+        "the same image to be admitted once the registry is back",
+        TIMEOUT,
+        () ->
+            Optional.of(
+                client
+                    .resource(appPod(ns, "registry-back", cosignFresh.tagReference()))
+                    .dryRun()
+                    .create()));
+
+    // notary down: the image's trust data cannot be fetched, the pod is refused
+    double beforeNotary = unavailableDenials();
+    notary.stop();
+    String notaryDown =
+        denied(
+            () ->
+                client
+                    .resource(appPod(ns, "notary-down", notaryFresh.tagReference()))
+                    .dryRun()
+                    .create());
+    assertTrue(notaryDown.contains("unreachable"), notaryDown);
+    Await.until(
+        "the operator's metrics to count the notary refusal as unavailable",
+        TIMEOUT,
+        () -> unavailableDenials() > beforeNotary);
+    for (String pod : running) {
+      assertTrue(running(ns, pod), "running pod " + pod + " stopped while notary was down");
+    }
+    System.out.println(
+        "[node-scenarios] registry down: "
+            + registryDown
+            + "\n[node-scenarios] notary down: "
+            + notaryDown);
+  }
+
+  /**
+   * keychain_admission_image_decisions_total{decision="denied",reason="unavailable"} summed over
+   * the replicas, read from their /metrics on the pod addresses.
+   */
+  private static double unavailableDenials() {
+    double sum = 0;
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (Pod pod : install.operatorPods()) {
+      try {
+        String body =
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(
+                                "http://" + pod.getStatus().getPodIP() + ":8080/metrics"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        for (String line : body.lines().toList()) {
+          if (line.startsWith("keychain_admission_image_decisions_total{")
+              && line.contains("decision=\"denied\"")
+              && line.contains("reason=\"unavailable\"")) {
+            sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return sum;
   }
 
   // --- helpers ---
