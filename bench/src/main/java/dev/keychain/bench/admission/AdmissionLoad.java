@@ -186,7 +186,7 @@ public final class AdmissionLoad {
 
   private static final AtomicInteger UID = new AtomicInteger();
 
-  static String review(String ns, String kind, String image) {
+  public static String review(String ns, String kind, String image) {
     String object =
         kind.equals("Pod")
             ? "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\""
@@ -208,7 +208,7 @@ public final class AdmissionLoad {
         + "}}";
   }
 
-  private static boolean send(HttpClient http, URI uri, String body) {
+  public static boolean send(HttpClient http, URI uri, String body) {
     try {
       HttpResponse<String> r =
           http.send(

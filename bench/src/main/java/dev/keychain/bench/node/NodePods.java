@@ -4,10 +4,8 @@ import dev.keychain.bench.BenchResources;
 import dev.keychain.scenarios.Await;
 import dev.keychain.scenarios.NodeInstall;
 import dev.keychain.testing.controlplane.LocalControlPlane;
-import dev.keychain.testing.controlplane.LocalNode;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,33 +39,14 @@ public final class NodePods {
   public static void main(String[] args) throws Exception {
     int pods = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     int instances = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-    LocalNode.unavailableReason()
-        .ifPresent(
-            why -> {
-              System.err.println(why);
-              System.exit(3);
-            });
+    NodeBench.requireNode();
     try (LocalControlPlane plane = LocalControlPlane.start(LocalControlPlane.Options.withNode())) {
       KubernetesClient client = plane.client();
       NodeInstall install = NodeInstall.install(plane, Map.of());
       namespace(client, "plain", false);
       namespace(client, "injected", true);
       BenchResources.createChain(client, "injected", "A");
-      client
-          .genericKubernetesResources(BenchResources.INSTANCES)
-          .inNamespace("injected")
-          .resource(
-              BenchResources.resource(
-                  "SecureInstance",
-                  "injected",
-                  "bench",
-                  Map.of(
-                      "keyChain", "tenant",
-                      "clusterGroup", "A",
-                      "selector", Map.of("matchLabels", Map.of("app", "bench")))))
-          .create();
-      Await.until(
-          "SecureInstance bench to be Ready", TIMEOUT, () -> ready(client, "injected", "bench"));
+      NodeBench.readyInstance(client, "injected", "bench", "bench", TIMEOUT);
       System.out.println();
       System.out.println("== pods on the local node (kubelet + containerd, 2 cores) ==");
       // A warm-up pair: first pod start loads images into the page cache, JIT warms the operator.
@@ -118,7 +97,10 @@ public final class NodePods {
       }
       for (int i = 0; i < instances; i++) {
         String name = "si-" + i;
-        Await.until(name + " Ready", TIMEOUT, () -> ready(client, "plain", name));
+        Await.until(
+            name + " Ready",
+            TIMEOUT,
+            () -> NodeBench.ready(client, BenchResources.INSTANCES, "plain", name));
       }
       Thread.sleep(5_000); // let the reconcilers settle before reading memory
       List<Long> after = rssOf("/app/quarkus-run.jar");
@@ -145,23 +127,7 @@ public final class NodePods {
    */
   private static double startToReady(
       KubernetesClient client, String ns, String name, NodeInstall install) {
-    Pod pod =
-        new PodBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(ns)
-            .addToLabels("app", "bench")
-            .endMetadata()
-            .withNewSpec()
-            .withTerminationGracePeriodSeconds(1L)
-            .addNewContainer()
-            .withName("app")
-            .withImage(NodeInstall.APP_IMAGE)
-            .withImagePullPolicy("Never")
-            .withCommand("sleep", "86400")
-            .endContainer()
-            .endSpec()
-            .build();
+    Pod pod = NodeBench.appPod(ns, name, "bench");
     long start = System.nanoTime();
     client.resource(pod).create();
     while (true) {
@@ -186,28 +152,10 @@ public final class NodePods {
     return seconds;
   }
 
-  private static boolean ready(KubernetesClient client, String ns, String name) {
-    var r =
-        client
-            .genericKubernetesResources(BenchResources.INSTANCES)
-            .inNamespace(ns)
-            .withName(name)
-            .get();
-    return r != null
-        && r.getAdditionalProperties().get("status") instanceof Map<?, ?> s
-        && s.get("conditions") instanceof List<?> cs
-        && cs.stream()
-            .anyMatch(
-                c ->
-                    c instanceof Map<?, ?> m
-                        && "Ready".equals(m.get("type"))
-                        && "True".equals(m.get("status")));
-  }
-
   /**
    * Resident set (KiB) of every process on this machine whose command line contains {@code marker}.
    */
-  private static List<Long> rssOf(String marker) throws IOException {
+  static List<Long> rssOf(String marker) throws IOException {
     List<Long> rss = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
