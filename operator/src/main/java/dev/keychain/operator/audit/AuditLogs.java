@@ -59,6 +59,7 @@ public class AuditLogs implements AuditSink {
   private final long segmentBytes;
   private final double verifyCpuShare;
   private final AuditForwarder forwarder;
+  private final AuditSelection selection;
   private final OperatorMetrics metrics;
   private final boolean failClosed;
   private final AdmissionReceipts admissionReceipts;
@@ -80,9 +81,11 @@ public class AuditLogs implements AuditSink {
       @ConfigProperty(name = "keychain.audit.when-unwritable", defaultValue = "deny")
           String whenUnwritable,
       AuditForwarder forwarder,
+      AuditSelection selection,
       OperatorMetrics metrics,
       AdmissionReceipts admissionReceipts) {
     this.admissionReceipts = admissionReceipts;
+    this.selection = selection;
     this.failClosed =
         switch (whenUnwritable) {
           case "deny" -> true;
@@ -276,12 +279,15 @@ public class AuditLogs implements AuditSink {
 
   /**
    * Records the event: in this replica's logs when it leads (or leader election is off), else at
-   * the leader, which alone holds the logs open (see {@link AuditForwarder}).
+   * the leader, which alone holds the logs open (see {@link AuditForwarder}), when some log there
+   * selects it ({@link AuditSelection}).
    */
   @Override
   public void record(AuditEvent event) {
     if (forwarder.anotherReplicaLeads()) {
-      forwarder.forward(event);
+      if (selection.selects(event)) {
+        forwarder.forward(event);
+      }
       return;
     }
     recordLocally(event);
