@@ -102,6 +102,7 @@ public final class NodeLoad {
 
   private static final String REVIEW_HISTOGRAM = "keychain_admission_review_seconds";
   private static final String HANDSHAKE_HISTOGRAM = "keychain_agent_handshake_step_seconds";
+  private static final String CONFIRM_HISTOGRAM = "keychain_agent_confirm_phase_seconds";
 
   private NodeLoad() {}
 
@@ -313,7 +314,12 @@ public final class NodeLoad {
             handshake,
             0,
             HANDSHAKE_HISTOGRAM + "{step=\"hello\"}",
-            HANDSHAKE_HISTOGRAM + "{step=\"confirm\"}")
+            HANDSHAKE_HISTOGRAM + "{step=\"confirm\"}",
+            // where a confirm's time goes
+            CONFIRM_HISTOGRAM + "{phase=\"membership\"}",
+            CONFIRM_HISTOGRAM + "{phase=\"decide\"}",
+            CONFIRM_HISTOGRAM + "{phase=\"audit\"}",
+            CONFIRM_HISTOGRAM + "{phase=\"acknowledge\"}")
       };
       for (Phase phase : phases) {
         results.put(phase.name() + "|" + n, measure(phase, n, seconds, replicas, metricsHttp));

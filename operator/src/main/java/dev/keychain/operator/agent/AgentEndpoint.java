@@ -154,10 +154,13 @@ public class AgentEndpoint implements WebhookRoutes {
     try {
       GrantDecider decider =
           token -> {
+            long t0 = System.nanoTime();
             AgentGrants.Membership m = grants.membership(token);
             member.set(m);
+            long t1 = phase("membership", t0);
             AgentGrants.Decided d = grants.decide(m);
             decided.set(d);
+            phase("decide", t1);
             if (!withShares) {
               return d.grant();
             }
@@ -185,11 +188,13 @@ public class AgentEndpoint implements WebhookRoutes {
       boolean refresh =
           d.pod().getMetadata().getAnnotations() != null
               && d.pod().getMetadata().getAnnotations().containsKey(AgentPodAnnotations.ACK_EPOCH);
+      long audited = System.nanoTime();
       try {
         grantAudit.granted(d, refresh);
         if (delivered.get() != null) {
           grantAudit.shares(d, delivered.get());
         }
+        audited = phase("audit", audited);
       } catch (AuditUnwritableException e) {
         // fail closed: a grant (or its shares) that cannot be audited is not served (what the
         // agent holds stays until it expires)
@@ -202,6 +207,7 @@ public class AgentEndpoint implements WebhookRoutes {
           d.epoch(),
           Optional.ofNullable(delivered.get()).map(ShareDeliveries.Deliveries::acknowledgement),
           Instant.now());
+      phase("acknowledge", audited);
       metrics.handshakes.labelValues("granted").inc();
       Optional.ofNullable(delivered.get())
           .ifPresent(
@@ -219,6 +225,13 @@ public class AgentEndpoint implements WebhookRoutes {
     } finally {
       metrics.handshakeSeconds.labelValues("confirm").observe((System.nanoTime() - start) / 1e9);
     }
+  }
+
+  /** Observes the confirm phase that began at {@code since}; returns now, the next one's start. */
+  private long phase(String name, long since) {
+    long now = System.nanoTime();
+    metrics.confirmPhaseSeconds.labelValues(name).observe((now - since) / 1e9);
+    return now;
   }
 
   private JsonEndpoint.Reply refuse(MasterHandshake handshake, AuthFailure failure) {

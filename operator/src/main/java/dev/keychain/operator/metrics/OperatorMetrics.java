@@ -204,6 +204,18 @@ public class OperatorMetrics {
           .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
           .register(registry);
 
+  public final Histogram confirmPhaseSeconds =
+      Histogram.builder()
+          .name("keychain_agent_confirm_phase_seconds")
+          .help(
+              "Server-side time of the parts of a handshake's confirm: membership (token review"
+                  + " and pod), decide (keys, images), audit (the grant's records), acknowledge"
+                  + " (the pod's annotation)")
+          .labelNames("phase")
+          .classicUpperBounds(
+              0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 5)
+          .register(registry);
+
   public PrometheusRegistry registry() {
     return registry;
   }
