@@ -2,6 +2,7 @@ package dev.keychain.operator.admission;
 
 import dev.keychain.operator.api.v1alpha1.ClusterSignerWhitelist;
 import dev.keychain.operator.api.v1alpha1.SignerWhitelist;
+import dev.keychain.operator.informers.SeenOrGone;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -48,23 +49,12 @@ public class WhitelistInformer {
   }
 
   private <T extends HasMetadata> ResourceEventHandler<T> handler() {
-    return new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(T wl) {
-        install(wl);
-      }
-
-      @Override
-      public void onUpdate(T old, T wl) {
-        install(wl);
-      }
-
-      @Override
-      public void onDelete(T wl, boolean unknownFinalState) {
-        whitelists.remove(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName());
-        reverification.forget(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName());
-      }
-    };
+    return new SeenOrGone<>(
+        this::install,
+        wl -> {
+          whitelists.remove(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName());
+          reverification.forget(WhitelistCompiler.namespaceOf(wl), wl.getMetadata().getName());
+        });
   }
 
   private void install(HasMetadata wl) {

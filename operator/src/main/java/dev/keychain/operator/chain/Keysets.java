@@ -1,9 +1,9 @@
 package dev.keychain.operator.chain;
 
 import dev.keychain.operator.api.v1alpha1.KeyChain;
+import dev.keychain.operator.informers.SeenOrGone;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -48,23 +48,12 @@ public class Keysets {
             .inAnyNamespace()
             .withLabel(ChainSecrets.CHAIN_LABEL)
             .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(Secret secret) {
-                    seen(secret);
-                  }
-
-                  @Override
-                  public void onUpdate(Secret old, Secret secret) {
-                    seen(secret);
-                  }
-
-                  @Override
-                  public void onDelete(Secret secret, boolean unknownFinalState) {
-                    chains.remove(key(secret));
-                    listeners.forEach(l -> l.accept(secret.getMetadata().getNamespace()));
-                  }
-                });
+                new SeenOrGone<>(
+                    this::seen,
+                    secret -> {
+                      chains.remove(key(secret));
+                      listeners.forEach(l -> l.accept(secret.getMetadata().getNamespace()));
+                    }));
   }
 
   private void seen(Secret secret) {

@@ -1,9 +1,9 @@
 package dev.keychain.operator.instance;
 
 import dev.keychain.operator.api.v1alpha1.SecureInstance;
+import dev.keychain.operator.informers.SeenOrGone;
 import dev.keychain.operator.selectors.LabelSelectors;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.quarkus.runtime.ShutdownEvent;
@@ -38,22 +38,9 @@ public class InstanceIndex {
             .resources(SecureInstance.class)
             .inAnyNamespace()
             .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(SecureInstance si) {
-                    listeners.forEach(l -> l.accept(si, false));
-                  }
-
-                  @Override
-                  public void onUpdate(SecureInstance old, SecureInstance si) {
-                    listeners.forEach(l -> l.accept(si, false));
-                  }
-
-                  @Override
-                  public void onDelete(SecureInstance si, boolean unknownFinalState) {
-                    listeners.forEach(l -> l.accept(si, true));
-                  }
-                });
+                new SeenOrGone<SecureInstance>(
+                    si -> listeners.forEach(l -> l.accept(si, false)),
+                    si -> listeners.forEach(l -> l.accept(si, true))));
   }
 
   /** The instances of {@code namespace} whose selector matches {@code labels}. */

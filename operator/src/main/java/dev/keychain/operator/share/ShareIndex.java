@@ -2,9 +2,9 @@ package dev.keychain.operator.share;
 
 import dev.keychain.core.share.ShareBinding;
 import dev.keychain.operator.chain.ChainProblem;
+import dev.keychain.operator.informers.SeenOrGone;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -65,23 +65,7 @@ public class ShareIndex {
             .secrets()
             .inAnyNamespace()
             .withLabel(ShareStore.LABEL)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(Secret secret) {
-                    seen(secret);
-                  }
-
-                  @Override
-                  public void onUpdate(Secret old, Secret secret) {
-                    seen(secret);
-                  }
-
-                  @Override
-                  public void onDelete(Secret secret, boolean unknownFinalState) {
-                    removed(secret);
-                  }
-                });
+            .inform(new SeenOrGone<>(this::seen, this::removed));
   }
 
   void stop(@Observes ShutdownEvent e) {
