@@ -1,8 +1,5 @@
 package dev.keychain.operator.share;
 
-import static dev.keychain.operator.testing.Fixtures.createTenantShare;
-import static dev.keychain.operator.testing.Fixtures.isReady;
-import static dev.keychain.operator.testing.Fixtures.keyChain;
 import static dev.keychain.operator.testing.Fixtures.secureInstance;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,7 +14,6 @@ import dev.keychain.core.auth.Wire;
 import dev.keychain.operator.api.v1alpha1.KeyShare;
 import dev.keychain.operator.api.v1alpha1.KeyShareSpec;
 import dev.keychain.operator.api.v1alpha1.SecretKeyRef;
-import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.api.v1alpha1.ShareItemSpec;
 import dev.keychain.operator.api.v1alpha1.ShareRecipientSpec;
 import dev.keychain.operator.testing.Fixtures;
@@ -71,19 +67,7 @@ class KeyShareDeliveryIT {
     String ns = LocalControlPlaneResource.newNamespace(prefix);
     LocalControlPlaneResource.plane().awaitServiceAccount(ns, "default");
     Webhooks.enableInjection(client, ns);
-    createTenantShare(client, ns, "tenant-share");
-    client.resource(keyChain(ns, "tenant", "tenant-share", "edge")).create();
-    client.resource(secureInstance(ns, instance, "tenant", "edge", instance)).create();
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () -> {
-              SecureInstance si =
-                  client.resources(SecureInstance.class).inNamespace(ns).withName(instance).get();
-              return si != null
-                  && si.getStatus() != null
-                  && isReady(si.getStatus().getConditions());
-            });
+    Fixtures.createReadyTenant(client, ns, instance);
     return ns;
   }
 

@@ -1,8 +1,5 @@
 package dev.keychain.operator.share;
 
-import static dev.keychain.operator.testing.Fixtures.createTenantShare;
-import static dev.keychain.operator.testing.Fixtures.isReady;
-import static dev.keychain.operator.testing.Fixtures.keyChain;
 import static dev.keychain.operator.testing.Fixtures.secureInstance;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -21,12 +18,12 @@ import dev.keychain.operator.api.v1alpha1.KeyChain;
 import dev.keychain.operator.api.v1alpha1.KeyShare;
 import dev.keychain.operator.api.v1alpha1.KeyShareSpec;
 import dev.keychain.operator.api.v1alpha1.SecretKeyRef;
-import dev.keychain.operator.api.v1alpha1.SecureInstance;
 import dev.keychain.operator.api.v1alpha1.ShareItemSpec;
 import dev.keychain.operator.api.v1alpha1.ShareRecipientSpec;
 import dev.keychain.operator.chain.KeyProviders;
 import dev.keychain.operator.chain.TenantShares;
 import dev.keychain.operator.status.Conditions;
+import dev.keychain.operator.testing.Fixtures;
 import dev.keychain.operator.testing.LocalControlPlaneResource;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -60,17 +57,7 @@ class KeyShareIT {
   /** A namespace with a chain and a Ready SecureInstance {@code instance}. */
   private String tenant(String prefix, String instance) {
     String ns = LocalControlPlaneResource.newNamespace(prefix);
-    createTenantShare(client, ns, "tenant-share");
-    client.resource(keyChain(ns, "tenant", "tenant-share", "edge")).create();
-    client.resource(secureInstance(ns, instance, "tenant", "edge", instance)).create();
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () -> {
-              SecureInstance si =
-                  client.resources(SecureInstance.class).inNamespace(ns).withName(instance).get();
-              return si.getStatus() != null && isReady(si.getStatus().getConditions());
-            });
+    Fixtures.createReadyTenant(client, ns, instance);
     return ns;
   }
 

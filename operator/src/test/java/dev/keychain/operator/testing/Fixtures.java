@@ -96,6 +96,26 @@ public final class Fixtures {
   }
 
   /** Creates an AuditLog with default settings and waits until it is Ready. */
+  /**
+   * A tenant in {@code ns}: tenant share, KeyChain "tenant" (group edge) and SecureInstance {@code
+   * instance} selecting app={@code instance}; returns once the instance is Ready.
+   */
+  public static void createReadyTenant(KubernetesClient client, String ns, String instance) {
+    createTenantShare(client, ns, "tenant-share");
+    client.resource(keyChain(ns, "tenant", "tenant-share", "edge")).create();
+    client.resource(secureInstance(ns, instance, "tenant", "edge", instance)).create();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () -> {
+              SecureInstance si =
+                  client.resources(SecureInstance.class).inNamespace(ns).withName(instance).get();
+              return si != null
+                  && si.getStatus() != null
+                  && isReady(si.getStatus().getConditions());
+            });
+  }
+
   public static void createAuditLog(KubernetesClient client, String ns, String name) {
     createAuditLog(client, ns, name, new AuditLogSpec());
   }
